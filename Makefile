@@ -1,0 +1,141 @@
+# ViperOS - top-level build.  `make help` lists the targets.
+#
+# Knobs (all optional): GIC=2|3  SMP=1..8  MEM=128M..4G  EL=1|2
+#   BOOTARGS="loglevel=7 test=all"  TOOLCHAIN=gcc|clang  CROSS=<prefix>
+
+include mk/toolchain.mk
+
+BUILD    ?= build
+KBUILD   := $(BUILD)/kernel
+KELF     := $(KBUILD)/kernel.elf
+IMAGE    := $(KBUILD)/Image
+LDSCRIPT := src/kernel/arch/aarch64/kernel.ld
+
+GIC      ?= 2
+SMP      ?= 1
+MEM      ?= 256M
+EL       ?= 1
+BOOTARGS ?=
+
+KSRC := $(sort $(shell find src/kernel -name '*.c' -o -name '*.S'))
+KOBJ := $(patsubst src/kernel/%,$(KBUILD)/%.o,$(KSRC))
+
+KCFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common \
+           -march=armv8-a -mgeneral-regs-only -mno-outline-atomics \
+           -fno-stack-protector -fno-pie -fno-pic -fno-omit-frame-pointer \
+           -mno-omit-leaf-frame-pointer -MMD -MP \
+           -Isrc/kernel/include -Isrc/include $(KCFLAGS_TC) \
+           -DVIPER_ADDR2LINE='"$(notdir $(KADDR2LINE))"' -DVIPER_KELF='"$(KELF)"'
+KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro --no-warn-rwx-segments -T $(LDSCRIPT)
+# ld.lld and older GNU ld do not know --no-warn-rwx-segments
+KLDFLAGS := $(if $(shell $(KLD) --help 2>/dev/null | grep -q no-warn-rwx && echo y),$(KLDFLAGS),$(filter-out --no-warn-rwx-segments,$(KLDFLAGS)))
+
+.PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb gdb test test-host test-kernel test-clang \
+        doctor deps clean help
+.DEFAULT_GOAL := all
+
+all: kernel
+kernel: $(IMAGE)
+
+# V=1 shows full commands.
+Q := $(if $(V),,@)
+
+$(KBUILD)/%.c.o: src/kernel/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(KCC) $(KCFLAGS) -c -o $@ $<
+
+$(KBUILD)/%.S.o: src/kernel/%.S
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+# The kernel carries its own symbol table for symbolized backtraces.  Pass 1
+# links without it; tools/mkksyms turns pass 1's text symbols into ksyms.S;
+# pass 2 links it in after .text, so no text address moves (checked below).
+$(KBUILD)/kernel.pass1.elf: $(KOBJ) $(LDSCRIPT)
+	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
+
+$(KBUILD)/ksyms.S: $(KBUILD)/kernel.pass1.elf tools/mkksyms
+	$(KNM) -n --defined-only $< | $(PYTHON) tools/mkksyms > $@
+
+$(KBUILD)/ksyms.o: $(KBUILD)/ksyms.S
+	$(KCC) $(KCFLAGS) -c -o $@ $<
+
+$(KELF): $(KBUILD)/kernel.pass1.elf $(KBUILD)/ksyms.o
+	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ) $(KBUILD)/ksyms.o
+	@$(KNM) -n --defined-only $(KBUILD)/kernel.pass1.elf | grep -i ' t ' > $(KBUILD)/text1.sym
+	@$(KNM) -n --defined-only $@ | grep -i ' t ' > $(KBUILD)/text2.sym
+	@cmp -s $(KBUILD)/text1.sym $(KBUILD)/text2.sym || \
+	  { echo "error: text moved between link passes"; rm -f $@; exit 1; }
+
+$(IMAGE): $(KELF)
+	$(KOBJCOPY) -O binary $< $@
+	@echo "  IMAGE   $@ ($$(wc -c < $@) bytes)"
+
+-include $(KOBJ:.o=.d)
+
+# ---- running ---------------------------------------------------------------
+QEMU_OPTS = --image $(IMAGE) --gic $(GIC) --smp $(SMP) --mem $(MEM) --el $(EL) \
+            --append "$(BOOTARGS)"
+
+# qemu and test first make sure the packages are there, then re-run make so
+# that the toolchain probe in mk/toolchain.mk sees what was just installed.
+qemu: deps
+	@$(MAKE) --no-print-directory qemu-run
+qemu-run: kernel
+	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
+qemu-nox: kernel
+	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
+qemu-gdb: kernel
+	$(PYTHON) tools/run-qemu $(QEMU_OPTS) --gdb --gdbinit .gdbinit --elf $(KELF)
+gdb:
+	@test -f .gdbinit || { echo "run 'make qemu-gdb' in another terminal first"; exit 1; }
+	$(GDB) -x .gdbinit
+
+# ---- tests -----------------------------------------------------------------
+HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -Itests/host/stub -Isrc/kernel/include -Isrc/include
+include tests/host/host.mk
+HOST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
+HOST_DTBS := $(BUILD)/host/virt-gicv2.dtb $(BUILD)/host/virt-gicv3-smp4.dtb
+
+.SECONDEXPANSION:
+$(BUILD)/host/test_%: tests/host/test_%.c $$(HOST_SRCS_$$*) tests/host/harness.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS_$*)
+
+$(BUILD)/host/virt-gicv2.dtb:
+	@mkdir -p $(@D)
+	$(QEMU) -M virt,dumpdtb=$@ -cpu cortex-a72 -m 256M -display none >/dev/null
+$(BUILD)/host/virt-gicv3-smp4.dtb:
+	@mkdir -p $(@D)
+	$(QEMU) -M virt,gic-version=3,virtualization=on,dumpdtb=$@ -cpu cortex-a72 -smp 4 -m 1G -display none >/dev/null
+
+test: deps
+	@$(MAKE) --no-print-directory test-all
+test-all:
+	$(PYTHON) tools/test-all
+
+test-host: $(HOST_BINS) $(HOST_DTBS)
+	@status=0; for t in $(HOST_BINS); do $$t $(BUILD)/host || status=1; done; exit $$status
+
+test-kernel: kernel
+	$(PYTHON) grade/grade.py -j 2 --image $(IMAGE) --elf $(KELF)
+
+test-clang:
+	$(MAKE) --no-print-directory TOOLCHAIN=clang BUILD=$(BUILD)/clang kernel
+
+# ---- environment -----------------------------------------------------------
+deps:
+	@tools/install-deps --ensure
+doctor:
+	@tools/doctor
+
+clean:
+	rm -rf $(BUILD) .gdbinit
+
+help:
+	@sed -n 's/^## //p' README.md 2>/dev/null || true
+	@echo "targets: all kernel qemu qemu-nox qemu-gdb gdb test test-host test-kernel test-clang doctor deps clean"

@@ -1,0 +1,126 @@
+/*
+ * trap.c - C side of the exception vectors: dispatch, and the report that
+ * a fatal exception prints.
+ *
+ * A synchronous exception in the kernel is always a kernel bug (user
+ * pointers are checked before use), so it ends in a report and power-off.
+ * The report is made for a student reading a serial log: the exception
+ * class and fault by name, every register, a symbolized backtrace, and the
+ * commands that map the addresses to source lines.
+ */
+#include <stdint.h>
+#include "arch/cpu.h"
+#include "arch/mmu_boot.h"
+#include "arch/psci.h"
+#include "arch/trap.h"
+#include "dev/console.h"
+#include "dev/irq.h"
+#include "kernel/ksyms.h"
+#include "kernel/log.h"
+
+#ifndef VIPER_ADDR2LINE
+#define VIPER_ADDR2LINE "aarch64-linux-gnu-addr2line"
+#endif
+#ifndef VIPER_KELF
+#define VIPER_KELF "build/kernel/kernel.elf"
+#endif
+
+#define BACKTRACE_MAX 24
+
+static const char *const vector_names[16] = {
+    "EL1t sync", "EL1t IRQ", "EL1t FIQ", "EL1t SError",
+    "EL1h sync", "EL1h IRQ", "EL1h FIQ", "EL1h SError",
+    "EL0 sync", "EL0 IRQ", "EL0 FIQ", "EL0 SError",
+    "EL0 (AArch32) sync", "EL0 (AArch32) IRQ", "EL0 (AArch32) FIQ", "EL0 (AArch32) SError",
+};
+
+/*
+ * Walk the frame-pointer chain (AAPCS64 frame records: [fp] = caller's fp,
+ * [fp + 8] = return address) from fp, printing each return address and
+ * collecting up to max pcs.  Every record is checked readable first, so a
+ * corrupt chain ends the walk instead of faulting inside the panic.
+ */
+static int backtrace_walk(uint64_t fp, uint64_t *pcs, int n, int max)
+{
+    while (n < max && fp && (fp & 7) == 0 && mmu_kernel_range_valid(fp, 16)) {
+        const uint64_t *rec = (const uint64_t *)fp;
+        uint64_t lr = rec[1];
+        if (lr == 0)
+            break;
+        pcs[n++] = lr - 4;   /* the call instruction, not the return point */
+        if (rec[0] <= fp)
+            break;           /* the stack grows down: callers are above */
+        fp = rec[0];
+    }
+    return n;
+}
+
+/* Print a backtrace starting at pc with frame pointer fp, then the address tools. */
+static void backtrace_print(uint64_t pc, uint64_t fp)
+{
+    uint64_t pcs[BACKTRACE_MAX];
+    int n = 0;
+    pcs[n++] = pc;
+    n = backtrace_walk(fp, pcs, n, BACKTRACE_MAX);
+    kprintf("backtrace:\n");
+    for (int i = 0; i < n; i++) {
+        kprintf("  #%d 0x%016lx ", i, (unsigned long)pcs[i]);
+        ksym_print(pcs[i]);
+        kprintf("\n");
+    }
+    kprintf("addr2line: " VIPER_ADDR2LINE " -f -i -p -e " VIPER_KELF);
+    for (int i = 0; i < n; i++)
+        kprintf(" 0x%lx", (unsigned long)pcs[i]);
+    kprintf("\ngdb: gdb-multiarch " VIPER_KELF " -batch -ex 'info line *0x%lx'\n",
+            (unsigned long)pc);
+}
+
+void arch_backtrace_here(void)
+{
+    uint64_t fp = (uint64_t)__builtin_frame_address(0);
+    backtrace_print((uint64_t)__builtin_return_address(0) - 4, *(const uint64_t *)fp);
+}
+
+void trap_report(const struct trap_frame *tf)
+{
+    esr_describe(tf->esr, tf->far);
+    kprintf("  ELR  0x%016lx ", (unsigned long)tf->elr);
+    ksym_print(tf->elr);
+    unsigned mode = (unsigned)tf->spsr & 0xf;
+    kprintf("\n  SPSR 0x%016lx (EL%u%c, DAIF %lx, NZCV %lx)\n", (unsigned long)tf->spsr,
+            mode >> 2, (mode & 1) ? 'h' : 't', (unsigned long)(tf->spsr >> 6) & 0xf,
+            (unsigned long)(tf->spsr >> 28) & 0xf);
+    for (int i = 0; i < 31; i++)
+        kprintf("  x%-2d %016lx%s", i, (unsigned long)tf->x[i], (i % 4 == 3) ? "\n" : "");
+    kprintf("  sp  %016lx\n", (unsigned long)tf->sp);
+    backtrace_print(tf->elr, tf->x[29]);
+}
+
+/* A fatal exception: print everything about it and power off. */
+static _Noreturn void trap_fatal(const struct trap_frame *tf, const char *what)
+{
+    console_panic_mode();
+    kprintf("\npanic: %s on cpu %u at ", what, arch_cpu_index());
+    ksym_print(tf->elr);
+    kprintf("\n");
+    trap_report(tf);
+    psci_system_off();
+}
+
+void trap_sync(struct trap_frame *tf)
+{
+    unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
+    /* No user space exists yet: every synchronous exception is fatal. */
+    trap_fatal(tf, esr_class_name(ec));
+}
+
+void trap_irq(struct trap_frame *tf)
+{
+    (void)tf;
+    irq_dispatch();
+}
+
+void trap_unexpected(struct trap_frame *tf, unsigned vector)
+{
+    trap_fatal(tf, vector < 16 ? vector_names[vector] : "unknown vector");
+}

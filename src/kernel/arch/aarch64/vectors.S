@@ -1,0 +1,133 @@
+/*
+ * vectors.S - the exception vector table (VBAR_EL1).
+ *
+ * 16 entries of 128 bytes: {current EL with SP_EL0, current EL with SP_ELx,
+ * lower EL AArch64, lower EL AArch32} x {sync, IRQ, FIQ, SError}.  Each
+ * saves a struct trap_frame (arch/trap.h) on the kernel stack and calls C.
+ * Kernel-mode sync exceptions and IRQs, and lower-EL ones, are expected;
+ * the rest mean something is badly wrong and end in trap_unexpected().
+ */
+
+#define TF_SIZE     288
+#define TF_SP       248
+#define TF_ELR      256
+#define TF_SPSR     264
+#define TF_ESR      272
+#define TF_FAR      280
+
+.macro SAVE_FRAME from_el0
+    sub     sp, sp, #TF_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    .if \from_el0
+    mrs     x0, sp_el0
+    .else
+    add     x0, sp, #TF_SIZE
+    .endif
+    stp     x30, x0, [sp, #240]
+    mrs     x0, elr_el1
+    mrs     x1, spsr_el1
+    stp     x0, x1, [sp, #TF_ELR]
+    mrs     x0, esr_el1
+    mrs     x1, far_el1
+    stp     x0, x1, [sp, #TF_ESR]
+.endm
+
+.macro RESTORE_FRAME to_el0
+    ldp     x0, x1, [sp, #TF_ELR]
+    msr     elr_el1, x0
+    msr     spsr_el1, x1
+    .if \to_el0
+    ldr     x0, [sp, #TF_SP]
+    msr     sp_el0, x0
+    .endif
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldp     x18, x19, [sp, #16 * 9]
+    ldp     x20, x21, [sp, #16 * 10]
+    ldp     x22, x23, [sp, #16 * 11]
+    ldp     x24, x25, [sp, #16 * 12]
+    ldp     x26, x27, [sp, #16 * 13]
+    ldp     x28, x29, [sp, #16 * 14]
+    ldr     x30, [sp, #240]
+    ldp     x0, x1, [sp, #16 * 0]
+    add     sp, sp, #TF_SIZE
+    eret
+.endm
+
+/* A handler: save, call fn(frame[, arg]), restore. */
+.macro HANDLER name, from_el0, fn, arg=-1
+\name:
+    SAVE_FRAME \from_el0
+    mov     x0, sp
+    .if \arg >= 0
+    mov     x1, #\arg
+    .endif
+    .if \from_el0
+    mov     x29, xzr                /* a kernel backtrace stops here */
+    .endif
+    bl      \fn
+    RESTORE_FRAME \from_el0
+.endm
+
+.macro VENTRY target
+    .balign 128
+    b       \target
+.endm
+
+    .text
+    .balign 2048
+    .globl exception_vectors
+exception_vectors:
+    VENTRY  el1t_sync               /* current EL, SP_EL0: never used */
+    VENTRY  el1t_irq
+    VENTRY  el1t_fiq
+    VENTRY  el1t_serror
+    VENTRY  el1h_sync               /* current EL, SP_EL1: the kernel */
+    VENTRY  el1h_irq
+    VENTRY  el1h_fiq
+    VENTRY  el1h_serror
+    VENTRY  el0_sync                /* lower EL, AArch64: user space */
+    VENTRY  el0_irq
+    VENTRY  el0_fiq
+    VENTRY  el0_serror
+    VENTRY  el0_32_sync             /* lower EL, AArch32: not supported */
+    VENTRY  el0_32_irq
+    VENTRY  el0_32_fiq
+    VENTRY  el0_32_serror
+
+    HANDLER el1h_sync, 0, trap_sync
+    HANDLER el1h_irq, 0, trap_irq
+    HANDLER el0_sync, 1, trap_sync
+    HANDLER el0_irq, 1, trap_irq
+    HANDLER el1t_sync, 0, trap_unexpected, 0
+    HANDLER el1t_irq, 0, trap_unexpected, 1
+    HANDLER el1t_fiq, 0, trap_unexpected, 2
+    HANDLER el1t_serror, 0, trap_unexpected, 3
+    HANDLER el1h_fiq, 0, trap_unexpected, 6
+    HANDLER el1h_serror, 0, trap_unexpected, 7
+    HANDLER el0_fiq, 1, trap_unexpected, 10
+    HANDLER el0_serror, 1, trap_unexpected, 11
+    HANDLER el0_32_sync, 1, trap_unexpected, 12
+    HANDLER el0_32_irq, 1, trap_unexpected, 13
+    HANDLER el0_32_fiq, 1, trap_unexpected, 14
+    HANDLER el0_32_serror, 1, trap_unexpected, 15

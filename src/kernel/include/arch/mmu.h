@@ -1,0 +1,51 @@
+/*
+ * arch/mmu.h - the kernel's virtual address layout (AArch64, 4 KiB granule,
+ * 48-bit VAs, TTBR1 for the kernel) and conversions between views.
+ *
+ *   0xffff000000000000 + pa   linear map of all RAM (RW, XN, Normal WB)
+ *   0xfffffe0000000000 ...    MMIO window, mapped on demand (Device-nGnRE)
+ *   0xffffff8000000000 ...    the kernel image (text RX, rodata R, data RW)
+ *
+ * TTBR0 (the lower half) belongs to user space.
+ */
+#pragma once
+
+#ifdef __ASSEMBLY__
+#define UL(x) x
+#else
+#define UL(x) x##ul
+#endif
+
+#define KERNEL_LINEAR_BASE UL(0xffff000000000000)
+#define KERNEL_MMIO_BASE   UL(0xfffffe0000000000)
+#define KERNEL_MMIO_SIZE   (UL(1) << 39)
+#define KERNEL_IMAGE_BASE  UL(0xffffff8000000000)
+
+#ifndef __ASSEMBLY__
+#include <stddef.h>
+#include <stdint.h>
+
+/* Physical address where the boot loader placed the image (set in boot.S). */
+extern uint64_t kimage_pa;
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+    return (void *)(pa + KERNEL_LINEAR_BASE);
+}
+
+/* Physical address of a linear-map or kernel-image virtual address. */
+static inline uint64_t virt_to_phys(const void *va)
+{
+    uint64_t v = (uint64_t)va;
+    if (v >= KERNEL_IMAGE_BASE)
+        return v - KERNEL_IMAGE_BASE + kimage_pa;
+    return v - KERNEL_LINEAR_BASE;
+}
+
+/*
+ * Map [pa, pa + size) as Device-nGnRE memory in the MMIO window and return
+ * its virtual address, or NULL if page tables could not be allocated.
+ */
+void *mmu_map_device(uint64_t pa, size_t size);
+
+#endif /* __ASSEMBLY__ */

@@ -1,0 +1,17 @@
+/*
+ * lib/string.h - the freestanding subset of <string.h> the kernel uses.
+ * Implemented in lib/string.c; pure C, also built into host unit tests.
+ */
+#pragma once
+#include <stddef.h>
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+size_t strlcpy(char *dst, const char *src, size_t size);

@@ -1,0 +1,43 @@
+/*
+ * mm/pmm.h - the physical memory manager: every RAM range the DTB reports,
+ * minus what is reserved (kernel image, DTB, initrd, the page array itself),
+ * managed by one buddy zone per range.
+ *
+ * Addresses here are physical.  Use phys_to_virt() (arch/mmu.h) to reach
+ * a frame through the kernel's linear map.
+ */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "mm/page.h"
+
+#define PMM_MAX_RANGES 8
+
+struct mem_range {
+    uint64_t base;
+    uint64_t size;
+};
+
+/*
+ * Build the zones.  ram: the DTB's memory ranges; reserved: ranges that must
+ * never be handed out (they may overlap RAM partially or not at all).
+ * Returns VIPER_OK or VIPER_ERR_NO_MEMORY if the page array does not fit.
+ */
+int pmm_init(const struct mem_range *ram, int nram,
+             const struct mem_range *reserved, int nreserved);
+
+/* Allocate 2^order contiguous frames; returns their physical address, or 0. */
+uint64_t pmm_alloc_pages(unsigned order);
+
+/* Free a block from pmm_alloc_pages with the same order. */
+void pmm_free_pages(uint64_t pa, unsigned order);
+
+/* The struct page of a managed frame, or NULL if pa is not managed. */
+struct page *pmm_page(uint64_t pa);
+
+/* Free and total managed frames, for Avail and the leak checks in tests. */
+uint64_t pmm_free_count(void);
+uint64_t pmm_total_count(void);
+
+/* Print each zone: range, frames, free frames. */
+void pmm_dump(void);
