@@ -53,24 +53,29 @@ $(KBUILD)/%.S.o: src/kernel/%.S
 # The kernel carries its own symbol table for symbolized backtraces.  Pass 1
 # links without it; tools/mkksyms turns pass 1's text symbols into ksyms.S;
 # pass 2 links it in after .text, so no text address moves (checked below).
-$(KBUILD)/kernel.pass1.elf: $(KOBJ) $(LDSCRIPT)
-	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
+$(KBUILD)/kernel.pass1.elf: $(KOBJ) $(KBUILD)/ksyms0.o $(LDSCRIPT)
+	$(Q)$(KLD) $(KLDFLAGS) -o $@ $(KOBJ) $(KBUILD)/ksyms0.o
+
+$(KBUILD)/ksyms0.S: tools/mkksyms
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) tools/mkksyms < /dev/null > $@
 
 $(KBUILD)/ksyms.S: $(KBUILD)/kernel.pass1.elf tools/mkksyms
-	$(KNM) -n --defined-only $< | $(PYTHON) tools/mkksyms > $@
+	$(Q)$(KNM) -n --defined-only $< | $(PYTHON) tools/mkksyms > $@
 
-$(KBUILD)/ksyms.o: $(KBUILD)/ksyms.S
-	$(KCC) $(KCFLAGS) -c -o $@ $<
+$(KBUILD)/ksyms.o $(KBUILD)/ksyms0.o: %.o: %.S
+	$(Q)$(KCC) $(KCFLAGS) -c -o $@ $<
 
 $(KELF): $(KBUILD)/kernel.pass1.elf $(KBUILD)/ksyms.o
-	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ) $(KBUILD)/ksyms.o
+	@echo "  LD      $@"
+	$(Q)$(KLD) $(KLDFLAGS) -o $@ $(KOBJ) $(KBUILD)/ksyms.o
 	@$(KNM) -n --defined-only $(KBUILD)/kernel.pass1.elf | grep -i ' t ' > $(KBUILD)/text1.sym
 	@$(KNM) -n --defined-only $@ | grep -i ' t ' > $(KBUILD)/text2.sym
 	@cmp -s $(KBUILD)/text1.sym $(KBUILD)/text2.sym || \
 	  { echo "error: text moved between link passes"; rm -f $@; exit 1; }
 
 $(IMAGE): $(KELF)
-	$(KOBJCOPY) -O binary $< $@
+	$(Q)$(KOBJCOPY) -O binary $< $@
 	@echo "  IMAGE   $@ ($$(wc -c < $@) bytes)"
 
 -include $(KOBJ:.o=.d)
@@ -108,10 +113,10 @@ $(BUILD)/host/test_%: tests/host/test_%.c $$(HOST_SRCS_$$*) tests/host/harness.h
 
 $(BUILD)/host/virt-gicv2.dtb:
 	@mkdir -p $(@D)
-	$(QEMU) -M virt,dumpdtb=$@ -cpu cortex-a72 -m 256M -display none >/dev/null
+	$(QEMU) -M virt,dumpdtb=$@ -cpu cortex-a72 -m 256M -display none -nic none >/dev/null
 $(BUILD)/host/virt-gicv3-smp4.dtb:
 	@mkdir -p $(@D)
-	$(QEMU) -M virt,gic-version=3,virtualization=on,dumpdtb=$@ -cpu cortex-a72 -smp 4 -m 1G -display none >/dev/null
+	$(QEMU) -M virt,gic-version=3,virtualization=on,dumpdtb=$@ -cpu cortex-a72 -smp 4 -m 1G -display none -nic none >/dev/null
 
 test: deps
 	@$(MAKE) --no-print-directory test-all

@@ -107,33 +107,40 @@ def free_port(start=None, host="127.0.0.1", tries=1000):
     raise RuntimeError("no free TCP port in %d..%d" % (start, start + tries))
 
 
-def elf_symbols(path, funcs_only=False):
-    """Return {name: value} of the symbols in a 64-bit little-endian ELF's .symtab.
-
-    funcs_only keeps only STT_FUNC symbols (no mapping symbols like $x/$d).
-    """
+def elf_symbol_list(path):
+    """Return [(name, value, st_info)] of a 64-bit little-endian ELF's .symtab."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
         raise ValueError("%s: not a 64-bit little-endian ELF" % path)
     shoff, = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
-    sections = []
-    for i in range(shnum):
-        sh = struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
-        sections.append(sh)
-    syms = {}
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+                for i in range(shnum)]
+    out = []
     for (_name, stype, _fl, _addr, off, size, link, _info, _al, entsize) in sections:
         if stype != 2:  # SHT_SYMTAB
             continue
+        entsize = entsize or 24
         stroff = sections[link][4]
-        for j in range(size // (entsize or 24)):
+        for j in range(size // entsize):
             st_name, info, _other, _shndx, value, _size = struct.unpack_from(
-                "<IBBHQQ", data, off + j * (entsize or 24))
-            if not st_name or (funcs_only and info & 0xF != 2):
+                "<IBBHQQ", data, off + j * entsize)
+            if not st_name:
                 continue
             end = data.index(b"\0", stroff + st_name)
-            name = data[stroff + st_name:end].decode("utf-8", "replace")
+            out.append((data[stroff + st_name:end].decode("utf-8", "replace"), value, info))
+    return out
+
+
+def elf_symbols(path, funcs_only=False):
+    """Return {name: value} of an ELF's symbols (the first of duplicate names).
+
+    funcs_only keeps only STT_FUNC symbols (no mapping symbols like $x/$d).
+    """
+    syms = {}
+    for name, value, info in elf_symbol_list(path):
+        if not funcs_only or info & 0xF == 2:
             syms.setdefault(name, value)
     return syms
 

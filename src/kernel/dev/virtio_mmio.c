@@ -32,33 +32,53 @@ static const char *device_name(uint32_t id)
     }
 }
 
+/* Log a run of empty slots [first, last] as one line. */
+static void log_empty_run(int first, int last)
+{
+    if (first < 0)
+        return;
+    if (first == last)
+        pr_info("virtio: slot %d: device-id 0 (empty)", first);
+    else
+        pr_info("virtio: slots %d-%d: device-id 0 (empty)", first, last);
+}
+
+/*
+ * One line per slot with a device, one per run of empty slots: QEMU's
+ * virt machine has 32 slots, mostly empty, and every console character
+ * costs boot time.
+ */
 unsigned virtio_mmio_list(const struct fdt *fdt)
 {
-    unsigned slot = 0, present = 0;
+    int slot = 0, empty_from = -1;
+    unsigned present = 0;
     for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0;
          n = fdt_find_compatible(fdt, n, "virtio,mmio"), slot++) {
         uint64_t pa, size;
         unsigned intid = 0;
-        if (fdt_reg(fdt, n, 0, &pa, &size) != VIPER_OK || size < 0x100) {
-            pr_warn("virtio: slot %u has no usable reg", slot);
+        volatile uint32_t *regs = NULL;
+        if (fdt_reg(fdt, n, 0, &pa, &size) == VIPER_OK && size >= 0x100)
+            regs = mmu_map_device(pa, size);
+        if (!regs || regs[REG_MAGIC / 4] != VIRTIO_MAGIC_VALUE) {
+            log_empty_run(empty_from, slot - 1);
+            empty_from = -1;
+            pr_warn("virtio: slot %d: no usable virtio-mmio registers", slot);
             continue;
         }
-        irq_from_fdt(fdt, n, 0, &intid);
-        volatile uint32_t *regs = mmu_map_device(pa, size);
-        if (!regs) {
-            pr_warn("virtio: slot %u at 0x%lx could not be mapped", slot, (unsigned long)pa);
-            continue;
-        }
-        uint32_t magic = regs[REG_MAGIC / 4], version = regs[REG_VERSION / 4];
         uint32_t id = regs[REG_DEVICE_ID / 4];
-        if (magic != VIRTIO_MAGIC_VALUE) {
-            pr_warn("virtio: slot %u at 0x%lx: bad magic 0x%x", slot, (unsigned long)pa, magic);
+        if (id == 0) {
+            if (empty_from < 0)
+                empty_from = slot;
             continue;
         }
-        present += id != 0;
-        pr_info("virtio: slot %u at 0x%lx irq %u: device-id %u (%s), version %u", slot,
-                (unsigned long)pa, intid, id, device_name(id), version);
+        log_empty_run(empty_from, slot - 1);
+        empty_from = -1;
+        irq_from_fdt(fdt, n, 0, &intid);
+        present++;
+        pr_info("virtio: slot %d at 0x%lx irq %u: device-id %u (%s), version %u", slot,
+                (unsigned long)pa, intid, id, device_name(id), regs[REG_VERSION / 4]);
     }
-    pr_info("virtio: %u slots, %u devices", slot, present);
-    return slot;
+    log_empty_run(empty_from, slot - 1);
+    pr_info("virtio: %d slots, %u devices", slot, present);
+    return (unsigned)slot;
 }

@@ -2,8 +2,7 @@
  * ksyms.c - address-to-name lookup over the table tools/mkksyms generates.
  *
  * The table (sorted addresses, name offsets, a string block) comes from the
- * first link pass; the weak empty definitions below stand in during that
- * pass.  Only text symbols are listed, and .ksyms sits after .text in the
+ * first link pass; an empty table stands in during that pass.  Only text symbols are listed, and .ksyms sits after .text in the
  * image, so the table never changes the addresses it describes.
  */
 #include <stddef.h>
@@ -11,10 +10,10 @@
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
 
-__attribute__((weak)) const uint64_t ksyms_count = 0;
-__attribute__((weak)) const uint64_t ksyms_addrs[1] = {0};
-__attribute__((weak)) const uint32_t ksyms_name_offsets[1] = {0};
-__attribute__((weak)) const char ksyms_names[1] = "";
+extern const uint64_t ksyms_count;
+extern const uint64_t ksyms_addrs[];
+extern const uint32_t ksyms_name_offsets[];
+extern const char ksyms_names[];
 extern char _etext[];
 
 const char *ksym_lookup(uint64_t addr, uint64_t *offset)

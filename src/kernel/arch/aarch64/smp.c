@@ -4,7 +4,7 @@
  * Each /cpus/cpu@N node's "reg" is that CPU's MPIDR affinity.  The boot CPU
  * starts the others one at a time through PSCI CPU_ON at secondary_entry
  * (head.S), which joins the kernel page tables and calls secondary_main.
- * A secondary announces itself and parks in WFE with IRQs masked until
+ * A secondary announces itself and parks in WFI with IRQs masked until
  * the SMP scheduler exists.
  */
 #include "arch/cpu.h"
@@ -26,8 +26,9 @@ _Noreturn void secondary_main(unsigned index)
     pr_info("smp: cpu%u online (mpidr 0x%lx)", index,
             (unsigned long)(read_sysreg(mpidr_el1) & MPIDR_AFF_MASK));
     __atomic_add_fetch(&cpus_online, 1, __ATOMIC_RELEASE);
+    /* WFI, not WFE: QEMU runs WFE as a busy yield, WFI really idles the vCPU. */
     for (;;)
-        __asm__ volatile("wfe");
+        cpu_wfi();
 }
 
 unsigned smp_init(const struct fdt *fdt)

@@ -8,11 +8,17 @@
 #include "kernel/ktest.h"
 #include "kernel/log.h"
 
-#define LATE_LIMIT_NS 5000000ull   /* 5 ms: generous for an emulated, busy host */
+/*
+ * The guest counter follows host time, so a host that deschedules QEMU
+ * makes a deadline look late.  Early is never allowed; for lateness the
+ * median of the runs must be small, which one host hiccup cannot spoil.
+ */
+#define LATE_MEDIAN_LIMIT_NS 2000000ull   /* 2 ms */
+#define RUNS 9
 
 struct tick_log {
     volatile int fired;
-    uint64_t at_ns[10];
+    uint64_t at_ns[RUNS];
 };
 
 static void record_tick(void *arg)
@@ -42,18 +48,24 @@ KTEST(timer, counter_advances)
 KTEST(timer, deadlines_fire_in_order)
 {
     struct tick_log log = { 0 };
-    uint64_t worst = 0;
-    for (int i = 0; i < 10; i++) {
+    uint64_t late[RUNS];
+    for (int i = 0; i < RUNS; i++) {
         uint64_t deadline = timer_now_ns() + 1000000;   /* 1 ms */
         timer_arm(deadline, record_tick, &log);
         wait_for(&log.fired, i + 1, 1000000000ull);
         KT_ASSERT(log.fired == i + 1);
         KT_EXPECT(log.at_ns[i] >= deadline);
-        KT_EXPECT(log.at_ns[i] - deadline < LATE_LIMIT_NS);
-        if (log.at_ns[i] - deadline > worst)
-            worst = log.at_ns[i] - deadline;
+        late[i] = log.at_ns[i] - deadline;
     }
-    pr_info("timer: 10 one-shot deadlines, at most %lu us late", (unsigned long)(worst / 1000));
+    for (int i = 1; i < RUNS; i++)   /* insertion sort for the median */
+        for (int j = i; j > 0 && late[j - 1] > late[j]; j--) {
+            uint64_t tmp = late[j];
+            late[j] = late[j - 1];
+            late[j - 1] = tmp;
+        }
+    pr_info("timer: %d one-shot deadlines, median %lu us late, worst %lu us", RUNS,
+            (unsigned long)(late[RUNS / 2] / 1000), (unsigned long)(late[RUNS - 1] / 1000));
+    KT_EXPECT(late[RUNS / 2] < LATE_MEDIAN_LIMIT_NS);
 }
 
 KTEST(timer, cancel_stays_quiet)
