@@ -7,6 +7,7 @@
  * from interleaving mid-line.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include "arch/timer.h"
 #include "dev/console.h"
 #include "kernel/log.h"
@@ -15,6 +16,26 @@
 
 int log_level = LOG_INFO;
 static struct spinlock log_lock = SPINLOCK_INIT;
+static bool log_unlocked;   /* set by a panic: the lock's holder may never return */
+
+static uint64_t log_lock_take(void)
+{
+    return log_unlocked ? arch_irq_save() : spin_lock_irqsave(&log_lock);
+}
+
+static void log_lock_give(uint64_t flags)
+{
+    if (log_unlocked)
+        arch_irq_restore(flags);
+    else
+        spin_unlock_irqrestore(&log_lock, flags);
+}
+
+void log_panic_mode(void)
+{
+    log_unlocked = true;
+    console_panic_mode();
+}
 
 static void console_sink(void *ctx, char c)
 {
@@ -24,9 +45,9 @@ static void console_sink(void *ctx, char c)
 
 int vkprintf(const char *fmt, va_list ap)
 {
-    uint64_t flags = spin_lock_irqsave(&log_lock);
+    uint64_t flags = log_lock_take();
     int n = format_v(console_sink, NULL, fmt, ap);
-    spin_unlock_irqrestore(&log_lock, flags);
+    log_lock_give(flags);
     return n;
 }
 
@@ -54,11 +75,11 @@ void klog(enum log_level level, const char *fmt, ...)
     uint64_t ns = timer_now_ns();
     va_list ap;
     va_start(ap, fmt);
-    uint64_t flags = spin_lock_irqsave(&log_lock);
+    uint64_t flags = log_lock_take();
     log_prefix_sink("[%5lu.%06lu] ", (unsigned long)(ns / 1000000000),
                     (unsigned long)(ns / 1000 % 1000000));
     format_v(console_sink, NULL, fmt, ap);
     console_putc('\n');
-    spin_unlock_irqrestore(&log_lock, flags);
+    log_lock_give(flags);
     va_end(ap);
 }

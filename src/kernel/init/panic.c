@@ -22,7 +22,7 @@ static void console_sink(void *ctx, char c)
 _Noreturn void panic(const char *fmt, ...)
 {
     arch_irq_disable();
-    console_panic_mode();
+    log_panic_mode();
     if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST)) {
         static const char msg[] = "\npanic: nested panic, giving up\n";
         console_write(msg, sizeof msg - 1);

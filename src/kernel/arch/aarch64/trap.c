@@ -99,7 +99,7 @@ void trap_report(const struct trap_frame *tf)
 /* A fatal exception: print everything about it and power off. */
 static _Noreturn void trap_fatal(const struct trap_frame *tf, const char *what)
 {
-    console_panic_mode();
+    log_panic_mode();
     kprintf("\npanic: %s on cpu %u at ", what, arch_cpu_index());
     ksym_print(tf->elr);
     kprintf("\n");

@@ -27,6 +27,9 @@ void klog(enum log_level level, const char *fmt, ...) __attribute__((format(prin
 #define pr_info(...)  klog(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) klog(LOG_DEBUG, __VA_ARGS__)
 
+/* From now on print without taking the log lock, and drain the console (panic paths). */
+void log_panic_mode(void);
+
 /* A broken kernel invariant: print the message and a backtrace, then power off. */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
