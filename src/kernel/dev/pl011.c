@@ -100,6 +100,8 @@ static void uart_irq(unsigned intid, void *arg)
     (void)arg;
     uint32_t mis = reg_read(UART_MIS);
     if (mis & (INT_RX | INT_RT)) {
+        /* Clear first: a character arriving while we drain raises it again. */
+        reg_write(UART_ICR, INT_RX | INT_RT);
         spin_lock(&rx_lock);
         while (!(reg_read(UART_FR) & FR_RXFE)) {
             char c = (char)reg_read(UART_DR);
@@ -107,7 +109,6 @@ static void uart_irq(unsigned intid, void *arg)
                 rx_ring.buf[rx_ring.tail++ % RING_SIZE] = c;
         }
         spin_unlock(&rx_lock);
-        reg_write(UART_ICR, INT_RX | INT_RT);
     }
     if (mis & INT_TX) {
         spin_lock(&tx_lock);

@@ -20,11 +20,16 @@ KTEST(uart, irq_receive_line)
     uint64_t end = timer_now_ns() + WAIT_NS;
     timer_arm(end, NULL, NULL);   /* so the WFI below ends even if no line comes */
     while (timer_now_ns() < end) {
+        /* Check and sleep with IRQs masked: an RX interrupt between an
+         * empty check and the WFI would otherwise leave us asleep with the
+         * line already queued.  WFI still wakes on the pending interrupt. */
+        uint64_t flags = arch_irq_save();
         int c = console_getc();
-        if (c < 0) {
-            cpu_wfi();   /* only an interrupt (RX or timer) wakes us */
+        if (c < 0)
+            cpu_wfi();
+        arch_irq_restore(flags);
+        if (c < 0)
             continue;
-        }
         if (c == '\r' || c == '\n')
             break;
         if (n < LINE_MAX - 1)
