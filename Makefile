@@ -80,19 +80,22 @@ $(IMAGE): $(KELF)
 
 -include $(KOBJ:.o=.d)
 
+# User space: libc, programs, build/initrd.cpio ($(INITRD)), `make abi`.
+include mk/user.mk
+
 # ---- running ---------------------------------------------------------------
 QEMU_OPTS = --image $(IMAGE) --gic $(GIC) --smp $(SMP) --mem $(MEM) --el $(EL) \
-            --append "$(BOOTARGS)"
+            --append "$(BOOTARGS)" --initrd $(INITRD)
 
 # qemu and test first make sure the packages are there, then re-run make so
 # that the toolchain probe in mk/toolchain.mk sees what was just installed.
 qemu: deps
 	@$(MAKE) --no-print-directory qemu-run
-qemu-run: kernel
+qemu-run: kernel $(INITRD)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
-qemu-nox: kernel
+qemu-nox: kernel $(INITRD)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
-qemu-gdb: kernel
+qemu-gdb: kernel $(INITRD)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS) --gdb --gdbinit .gdbinit --elf $(KELF)
 gdb:
 	@test -f .gdbinit || { echo "run 'make qemu-gdb' in another terminal first"; exit 1; }
@@ -105,6 +108,7 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 include tests/host/host.mk
 HOST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
 HOST_DTBS := $(BUILD)/host/virt-gicv2.dtb $(BUILD)/host/virt-gicv3-smp4.dtb
+HOST_DATA := $(HOST_DTBS) $(HOST_DATA_EXTRA)
 
 .SECONDEXPANSION:
 $(BUILD)/host/test_%: tests/host/test_%.c $$(HOST_SRCS_$$*) tests/host/harness.h
@@ -123,14 +127,14 @@ test: deps
 test-all:
 	$(PYTHON) tools/test-all
 
-test-host: $(HOST_BINS) $(HOST_DTBS)
+test-host: $(HOST_BINS) $(HOST_DATA)
 	@status=0; for t in $(HOST_BINS); do $$t $(BUILD)/host || status=1; done; exit $$status
 
-test-kernel: kernel
-	$(PYTHON) grade/grade.py -j 2 --image $(IMAGE) --elf $(KELF)
+test-kernel: kernel $(INITRD)
+	$(PYTHON) grade/grade.py -j 2 --image $(IMAGE) --elf $(KELF) --initrd $(INITRD)
 
 test-clang:
-	$(MAKE) --no-print-directory TOOLCHAIN=clang BUILD=$(BUILD)/clang kernel
+	$(MAKE) --no-print-directory TOOLCHAIN=clang BUILD=$(BUILD)/clang kernel initrd
 
 # ---- environment -----------------------------------------------------------
 deps:
@@ -144,3 +148,5 @@ clean:
 help:
 	@sed -n 's/^## //p' README.md 2>/dev/null || true
 	@echo "targets: all kernel qemu qemu-nox qemu-gdb gdb test test-host test-kernel test-clang doctor deps clean"
+
+include mk/bench.mk

@@ -11,3 +11,26 @@ HOST_TESTS += buddy slab
 HOST_SRCS_buddy := src/kernel/mm/buddy.c
 HOST_SRCS_slab := src/kernel/mm/slab.c src/kernel/mm/buddy.c src/kernel/mm/pmm.c \
                   tests/host/stub_kernel.c
+
+# lib/cpio.c and lib/elf.c: fed real inputs made at build time (HOST_DATA_EXTRA,
+# which the Makefile adds to test-host's prerequisites): an archive written
+# by the host's cpio, and a tiny static AArch64 program linked by user.ld.
+HOST_TESTS += cpio elf
+HOST_SRCS_cpio := src/kernel/lib/cpio.c
+HOST_SRCS_elf := src/kernel/lib/elf.c
+HOST_DATA_EXTRA := $(BUILD)/host/test.cpio $(BUILD)/host/hello.elf
+
+# The member contents are what test_cpio.c expects; names chosen to hit every
+# name-padding case (name lengths 1..4 mod 4 with the 110-byte header).
+$(BUILD)/host/test.cpio: tests/host/host.mk
+	@mkdir -p $(@D)
+	$(Q)rm -rf $(@D)/cpio-src && mkdir -p $(@D)/cpio-src/dir/sub
+	$(Q)cd $(@D)/cpio-src && printf 'hello, cpio\n' > hello.txt && : > empty && \
+	  printf 'abcde' > dir/five && seq 1 1000 > dir/sub/numbers && printf 'x' > a && \
+	  printf 'yy' > ab && printf 'zzz' > abc && printf 'wwww' > abcd && \
+	  find . | LC_ALL=C sort | cpio -o -H newc --quiet > ../test.cpio
+
+$(BUILD)/host/hello.elf: tests/host/elf_hello.c src/user/lib/user.ld
+	@mkdir -p $(@D)
+	$(Q)$(KCC) $(UCFLAGS) -c -o $(@D)/elf_hello.o $<
+	$(Q)$(KLD) $(ULDFLAGS) -o $@ $(@D)/elf_hello.o

@@ -16,7 +16,7 @@ static char cmdline_buf[CMDLINE_MAX];
 static const char *words[ARGS_MAX];
 static int nwords;
 
-static const char *const known[] = { "loglevel", "quiet", "test", "nonce" };
+static const char *const known[] = { "loglevel", "quiet", "test", "nonce", "init" };
 
 /* Length of the key part of a word (up to '=' or the end). */
 static size_t key_len(const char *w)

@@ -22,6 +22,9 @@
 #include "kernel/log.h"
 #include "lib/fdt.h"
 #include "mm/pmm.h"
+#include "mm/vm.h"
+#include "proc/process.h"
+#include "sched/sched.h"
 #include "viper/errors.h"
 
 #define VIPER_VERSION "0.1.0"
@@ -105,6 +108,22 @@ static void boot_devices(const struct fdt *fdt)
     virtio_mmio_list(fdt);
 }
 
+/* Become the idle thread after starting the first process (init= or /init). */
+static _Noreturn void start_user_space(const struct fdt *fdt)
+{
+    sched_init();
+    vm_activate(NULL);   /* the boot identity map in TTBR0 is not needed any more */
+    const char *init = bootarg("init");
+    if (!init || !*init)
+        init = "/init";
+    int err = proc_start_init(fdt, init);
+    if (err == VIPER_ERR_NOT_FOUND)
+        pr_warn("init: %s not found (no initrd, or not in it); the kernel idles", init);
+    else if (err)
+        pr_warn("init: %s could not start (error %d); the kernel idles", init, err);
+    sched_idle_loop();
+}
+
 void kmain(uint64_t dtb_pa)
 {
     struct mem_range ram[PMM_MAX_RANGES], reserved[4];
@@ -140,7 +159,5 @@ void kmain(uint64_t dtb_pa)
     const char *suite = bootarg("test");
     if (suite)
         ktest_run(suite);
-    kprintf("kernel: idle; no user space yet (Ctrl-A X leaves QEMU)\n");
-    for (;;)
-        cpu_wfi();
+    start_user_space(fdt);
 }

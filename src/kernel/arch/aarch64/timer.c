@@ -87,6 +87,8 @@ int timer_init(const struct fdt *fdt)
     if (err)
         return err;
     write_sysreg(cntp_ctl_el0, CTL_IMASK);
+    /* EL0 may read the counters (benchmarks time themselves); not program the timers. */
+    write_sysreg(cntkctl_el1, 3);
     err = irq_register(intid, timer_irq, NULL);
     if (err)
         return err;

@@ -10,6 +10,7 @@
  */
 #include <stdint.h>
 #include "arch/cpu.h"
+#include "arch/fpu.h"
 #include "arch/mmu_boot.h"
 #include "arch/psci.h"
 #include "arch/trap.h"
@@ -17,6 +18,13 @@
 #include "dev/irq.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
+#include "mm/vm.h"
+#include "proc/process.h"
+#include "sched/sched.h"
+#include "syscall/syscall.h"
+#include "syscall/uaccess.h"
+#include "viper/errors.h"
+#include "viper/types.h"
 
 #ifndef VIPER_ADDR2LINE
 #define VIPER_ADDR2LINE "aarch64-linux-gnu-addr2line"
@@ -107,20 +115,110 @@ static _Noreturn void trap_fatal(const struct trap_frame *tf, const char *what)
     psci_system_off();
 }
 
-void trap_sync(struct trap_frame *tf)
+#define EC_FP_ACCESS  0x07
+#define EC_SVC64      0x15
+#define EC_IABT_LOWER 0x20
+#define EC_DABT_LOWER 0x24
+#define EC_DABT_CUR   0x25
+
+static bool from_user(const struct trap_frame *tf)
+{
+    return (tf->spsr & 0xf) == 0;   /* M[3:0] = EL0t */
+}
+
+/* Translation and permission faults are the VM's business; the rest are not. */
+static bool vm_fault_kind(uint64_t esr)
+{
+    unsigned fsc = (unsigned)esr & 0x3f;
+    return (fsc >= 0x04 && fsc <= 0x07) || (fsc >= 0x0c && fsc <= 0x0f);
+}
+
+static uint32_t fault_access(uint64_t esr)
+{
+    unsigned ec = (unsigned)(esr >> 26) & 0x3f;
+    if (ec == EC_IABT_LOWER)
+        return VM_EXEC;
+    return (esr & (1u << 6)) ? VM_WRITE : VM_READ;
+}
+
+/* An abort from EL0: demand paging and COW, or the end of the process. */
+static void user_abort(struct trap_frame *tf)
+{
+    struct process *p = proc_current();
+    int err = VIPER_ERR_FAULT;
+    if (vm_fault_kind(tf->esr) && tf->far < VIPER_USER_MAX)
+        err = vm_fault(p->vm, tf->far, fault_access(tf->esr));
+    if (err == VIPER_ERR_NO_MEMORY) {
+        kprintf("user fault: pid %ld (%s): out of memory at 0x%lx; killed\n", (long)p->pid,
+                p->name, (unsigned long)tf->far);
+        proc_exit(VIPER_EXIT_OOM, 0);
+    }
+    if (err)
+        proc_fault_kill(tf, esr_class_name((unsigned)(tf->esr >> 26) & 0x3f));
+}
+
+static void user_sync(struct trap_frame *tf)
 {
     unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
-    /* No user space exists yet: every synchronous exception is fatal. */
-    trap_fatal(tf, esr_class_name(ec));
+    arch_irq_enable();   /* the kernel may sleep on behalf of the thread from here */
+    switch (ec) {
+    case EC_SVC64:
+        syscall_dispatch(tf);
+        break;
+    case EC_IABT_LOWER:
+    case EC_DABT_LOWER:
+        user_abort(tf);
+        break;
+    case EC_FP_ACCESS:
+        arch_irq_disable();
+        fpu_trap(sched_current());
+        break;
+    default:
+        proc_fault_kill(tf, esr_class_name(ec));
+    }
+    arch_irq_disable();
+    proc_return_to_user();
+}
+
+/*
+ * A kernel data abort on a user address inside the uaccess routines:
+ * resolve it like a user fault, or make the copy return VIPER_ERR_FAULT.
+ */
+static bool kernel_uaccess_fault(struct trap_frame *tf)
+{
+    unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
+    uint64_t pc = tf->elr;
+    struct process *p = proc_current();
+    if (ec != EC_DABT_CUR || !p || !uaccess_fixup(&pc))
+        return false;
+    if (vm_fault_kind(tf->esr) && tf->far < VIPER_USER_MAX &&
+        vm_fault(p->vm, tf->far, fault_access(tf->esr)) == VIPER_OK)
+        return true;   /* retry the access */
+    tf->elr = pc;      /* resume at uaccess_fault */
+    return true;
+}
+
+void trap_sync(struct trap_frame *tf)
+{
+    if (from_user(tf)) {
+        user_sync(tf);
+        return;
+    }
+    if (kernel_uaccess_fault(tf))
+        return;
+    trap_fatal(tf, esr_class_name((unsigned)(tf->esr >> 26) & 0x3f));
 }
 
 void trap_irq(struct trap_frame *tf)
 {
-    (void)tf;
     irq_dispatch();
+    if (from_user(tf))
+        proc_return_to_user();
 }
 
 void trap_unexpected(struct trap_frame *tf, unsigned vector)
 {
+    if (from_user(tf))
+        proc_fault_kill(tf, vector_names[vector & 15]);
     trap_fatal(tf, vector < 16 ? vector_names[vector] : "unknown vector");
 }

@@ -119,6 +119,11 @@ exception_vectors:
     HANDLER el1h_irq, 0, trap_irq
     HANDLER el0_sync, 1, trap_sync
     HANDLER el0_irq, 1, trap_irq
+
+/* A new thread's first return to EL0 (switch.S): sp = its trap frame. */
+    .globl ret_to_user
+ret_to_user:
+    RESTORE_FRAME 1
     HANDLER el1t_sync, 0, trap_unexpected, 0
     HANDLER el1t_irq, 0, trap_unexpected, 1
     HANDLER el1t_fiq, 0, trap_unexpected, 2

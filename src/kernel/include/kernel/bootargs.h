@@ -3,7 +3,8 @@
  *
  * Known arguments: loglevel=N (0-7), quiet (= loglevel=4), test=<suite>
  * (run an in-kernel test suite and power off), nonce=<hex> (echoed in test
- * results so a grader knows they come from the run it started).  Anything
+ * results so a grader knows they come from the run it started), init=<path>
+ * (the first program, default /init).  Anything
  * else draws a warning.
  */
 #pragma once

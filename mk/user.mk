@@ -1,0 +1,120 @@
+# mk/user.mk - user space: libc.a, programs, and the boot filesystem (initrd).
+#
+#   build/user/libc.a           src/user/lib/libc/*.{c,S} + the kernel's lib/string.c, lib/format.c
+#   build/user/crt0.o           the entry point, linked first into every program
+#   build/user/bin/<prog>       one per directory src/user/<prog>/ (not lib/): its *.c and *.S
+#   build/user/bin/tests/<t>    one per tests/user/<t>.c
+#   build/user/bin/bench/<b>    one per tests/bench/<b>.c
+#   build/initrd.cpio           newc cpio: /init (and other programs), /tests/<t>, /bench/<b>
+#
+# Programs are static ET_EXEC files linked at 0x400000 by src/user/lib/user.ld.
+# `make abi` regenerates the syscall files from abi/syscalls.toml (tools/gen-abi).
+
+UBUILD  := $(BUILD)/user
+UBIN    := $(UBUILD)/bin
+INITRD  := $(BUILD)/initrd.cpio
+USER_LD := src/user/lib/user.ld
+LIBC    := $(UBUILD)/libc.a
+KAR     := $(if $(filter clang,$(TOOLCHAIN)),$(if $(CROSS),$(CROSS)ar,$(call llvm_tool,llvm-ar)),$(CROSS)ar)
+CRT0    := $(UBUILD)/crt0.o
+
+# Same compiler as the kernel; FP/SIMD allowed (no -mgeneral-regs-only).
+UCFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common \
+          -march=armv8-a -mno-outline-atomics -fno-stack-protector -fno-pie -fno-pic \
+          -fno-omit-frame-pointer -MMD -MP \
+          -Isrc/user/lib/libc/include -Isrc/include $(KCFLAGS_TC)
+# libc's own sources also see the kernel's pure lib/ headers (format.h, string.h).
+ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include
+ULDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro -z noexecstack \
+            --no-dynamic-linker --build-id=none -T $(USER_LD)
+# GNU ld: libgcc for the odd helper (128-bit arithmetic); clang builds do without.
+ULIBGCC := $(if $(filter gcc,$(TOOLCHAIN)),$(wildcard $(shell $(KCC) -print-libgcc-file-name 2>/dev/null)))
+
+LIBC_SRC := $(sort $(filter-out %/crt0.S,$(wildcard src/user/lib/libc/*.c src/user/lib/libc/*.S)))
+LIBC_OBJ := $(patsubst src/user/lib/libc/%,$(UBUILD)/libc/%.o,$(LIBC_SRC)) \
+            $(UBUILD)/libc/klib/string.c.o $(UBUILD)/libc/klib/format.c.o
+
+USER_PROGS := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard src/user/*/*.c))))))
+USER_TESTS := $(sort $(basename $(notdir $(wildcard tests/user/*.c))))
+USER_BENCH := $(sort $(basename $(notdir $(wildcard tests/bench/*.c))))
+USER_BINS  := $(addprefix $(UBIN)/,$(USER_PROGS)) $(addprefix $(UBIN)/tests/,$(USER_TESTS)) \
+              $(addprefix $(UBIN)/bench/,$(USER_BENCH))
+
+.PHONY: user initrd abi
+user: $(USER_BINS)
+initrd: $(INITRD)
+
+abi:
+	$(PYTHON) tools/gen-abi
+
+# ---- objects -----------------------------------------------------------------
+$(UBUILD)/libc/%.c.o: src/user/lib/libc/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(KCC) $(ULIBCFLAGS) -c -o $@ $<
+
+$(UBUILD)/libc/%.S.o: src/user/lib/libc/%.S
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(KCC) $(ULIBCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(UBUILD)/libc/klib/%.c.o: src/kernel/lib/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (libc)")
+	$(Q)$(KCC) $(ULIBCFLAGS) -c -o $@ $<
+
+$(CRT0): src/user/lib/libc/crt0.S
+	@mkdir -p $(@D)
+	$(Q)$(KCC) $(ULIBCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(UBUILD)/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(KCC) $(UCFLAGS) -c -o $@ $<
+
+$(UBUILD)/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(KCC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(LIBC): $(LIBC_OBJ)
+	@rm -f $@
+	$(Q)$(KAR) rcs $@ $^
+
+# ---- programs ------------------------------------------------------------------
+# user_link(output, objects)
+define user_link
+	@mkdir -p $(@D)
+	@echo "  LD      $(1)"
+	$(Q)$(KLD) $(ULDFLAGS) -o $(1) $(CRT0) $(2) $(LIBC) $(ULIBGCC)
+endef
+
+USER_DEPS := $(CRT0) $(LIBC) $(USER_LD)
+
+define user_prog_rule
+$(UBIN)/$(1): $(patsubst %,$(UBUILD)/obj/%.o,$(sort $(wildcard src/user/$(1)/*.c src/user/$(1)/*.S))) $(USER_DEPS)
+	$$(call user_link,$$@,$$(filter %.o,$$(filter-out $(CRT0),$$^)))
+endef
+$(foreach p,$(USER_PROGS),$(eval $(call user_prog_rule,$(p))))
+
+$(UBIN)/tests/%: $(UBUILD)/obj/tests/user/%.c.o $(USER_DEPS)
+	$(call user_link,$@,$<)
+
+$(UBIN)/bench/%: $(UBUILD)/obj/tests/bench/%.c.o $(USER_DEPS)
+	$(call user_link,$@,$<)
+
+# ---- the boot filesystem -----------------------------------------------------------
+# Staged under build/user/initrd/ and archived in sorted order with fixed
+# owner and mtime, so the same binaries give the same archive.
+$(INITRD): $(USER_BINS) mk/user.mk
+	@rm -rf $(UBUILD)/initrd && mkdir -p $(UBUILD)/initrd/tests $(UBUILD)/initrd/bench
+	$(Q)for p in $(USER_PROGS); do cp $(UBIN)/$$p $(UBUILD)/initrd/$$p; done
+	$(Q)for t in $(USER_TESTS); do cp $(UBIN)/tests/$$t $(UBUILD)/initrd/tests/$$t; done
+	$(Q)for b in $(USER_BENCH); do cp $(UBIN)/bench/$$b $(UBUILD)/initrd/bench/$$b; done
+	$(Q)find $(UBUILD)/initrd -exec touch -h -d @0 {} +
+	$(Q)cd $(UBUILD)/initrd && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | \
+	  cpio -o -H newc -R 0:0 --reproducible --quiet > $(abspath $@).tmp
+	@mv $@.tmp $@
+	@echo "  INITRD  $@ ($$(wc -c < $@) bytes, $(words $(USER_BINS)) programs)"
+
+-include $(LIBC_OBJ:.o=.d) $(CRT0:.o=.d) $(shell find $(UBUILD)/obj -name '*.d' 2>/dev/null)

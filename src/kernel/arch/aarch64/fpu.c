@@ -1,0 +1,65 @@
+/*
+ * fpu.c - lazy FP/SIMD context switching.
+ *
+ * The kernel never uses FP/SIMD (it is built -mgeneral-regs-only), so the
+ * registers hold the state of one user thread, the owner.  Switching to
+ * any other thread turns on the EL0 trap (CPACR_EL1.FPEN = 01); its first
+ * FP instruction traps here, and only then is the owner's state saved and
+ * the new thread's loaded.  Threads that never touch FP never pay.
+ */
+#include "arch/cpu.h"
+#include "arch/fpu.h"
+#include "lib/string.h"
+#include "proc/thread.h"
+
+#define CPACR_FPEN_SHIFT 20
+#define FPEN_TRAP_EL0    (1ul << CPACR_FPEN_SHIFT)
+#define FPEN_NO_TRAP     (3ul << CPACR_FPEN_SHIFT)
+
+void fpu_save(struct fp_state *st);
+void fpu_load(const struct fp_state *st);
+
+static struct thread *fp_owner;
+
+static void fpu_enable_access(void)
+{
+    write_sysreg(cpacr_el1, FPEN_NO_TRAP);
+    isb();
+}
+
+void fpu_switch_to(struct thread *next)
+{
+    write_sysreg(cpacr_el1, next == fp_owner ? FPEN_NO_TRAP : FPEN_TRAP_EL0);
+    isb();
+}
+
+void fpu_trap(struct thread *t)
+{
+    fpu_enable_access();
+    if (fp_owner == t)
+        return;
+    if (fp_owner)
+        fpu_save(&fp_owner->fp);
+    if (!t->fp_valid) {
+        memset(&t->fp, 0, sizeof t->fp);
+        t->fp_valid = true;
+    }
+    fpu_load(&t->fp);
+    fp_owner = t;
+}
+
+void fpu_flush(struct thread *t)
+{
+    if (fp_owner == t) {
+        fpu_enable_access();
+        fpu_save(&t->fp);
+        fpu_switch_to(t);
+    }
+}
+
+void fpu_forget(struct thread *t)
+{
+    if (fp_owner == t)
+        fp_owner = NULL;
+    t->fp_valid = false;
+}

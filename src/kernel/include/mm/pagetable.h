@@ -1,0 +1,49 @@
+/*
+ * mm/pagetable.h - user page tables (VMSAv8-64, 4 KiB granule, 4 levels).
+ *
+ * The machine-specific half of the VM: entries, walks, TLB maintenance
+ * and ASIDs.  vm.c decides what to map; this file knows how.  This is
+ * the core of the paging lab.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+/* Software-visible flags of a user mapping (translated to/from descriptor bits). */
+#define PT_READ   1u    /* VIPER_PROT_READ  */
+#define PT_WRITE  2u    /* VIPER_PROT_WRITE */
+#define PT_EXEC   4u    /* VIPER_PROT_EXEC  */
+#define PT_COW    8u    /* read-only because shared copy-on-write */
+
+/* A new, empty level-0 table; NULL when out of memory. */
+uint64_t *pt_create(void);
+
+/* Free every table page under root (the pages they map are the caller's). */
+void pt_destroy(uint64_t *root);
+
+/*
+ * The level-3 entry for va, or NULL.  With create, missing tables are
+ * allocated (NULL only when out of memory).
+ */
+pte_t *pt_walk(uint64_t *root, uint64_t va, bool create);
+
+/* Build / read a level-3 entry. */
+pte_t pt_make(uint64_t pa, uint32_t flags);
+bool pt_present(pte_t pte);
+uint64_t pt_pa(pte_t pte);
+uint32_t pt_flags(pte_t pte);
+
+/* Invalidate TLB entries for one page / a whole ASID. */
+void tlb_flush_page(uint32_t asid, uint64_t va);
+void tlb_flush_asid(uint32_t asid);
+
+/*
+ * Load root into TTBR0 with an ASID valid for this generation (allocating
+ * one if needed; on wrap-around the whole TLB is flushed).
+ */
+void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen);
+
+/* Load the empty table into TTBR0 (no user mappings). */
+void pt_deactivate(void);

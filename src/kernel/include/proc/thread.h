@@ -1,0 +1,67 @@
+/*
+ * proc/thread.h - threads: what the scheduler runs.
+ *
+ * Fields marked [sched] are guarded by the scheduler (IRQs masked on the
+ * single scheduling CPU); the others belong to the thread itself or are
+ * fixed at creation.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/trap.h"
+#include "lib/list.h"
+#include "sched/wait.h"
+
+#define KSTACK_ORDER 2                       /* 16 KiB kernel stack per thread */
+#define KSTACK_SIZE  (4096ul << KSTACK_ORDER)
+
+enum thread_state {
+    THREAD_RUNNABLE,   /* on a run queue */
+    THREAD_RUNNING,    /* on a CPU */
+    THREAD_BLOCKED,    /* on a wait queue and/or the sleep list */
+    THREAD_ZOMBIE,     /* exited; its stack is freed after the switch away */
+};
+
+/* Registers arch_switch saves: callee-saved x19-x28, fp, lr, sp. */
+struct arch_context {
+    uint64_t x19_x28[10];
+    uint64_t fp;
+    uint64_t lr;
+    uint64_t sp;
+};
+
+/* FP/SIMD registers, saved lazily (arch/aarch64/fpu.c). */
+struct fp_state {
+    uint64_t v[64];    /* q0-q31 */
+    uint64_t fpsr;
+    uint64_t fpcr;
+};
+
+struct process;
+
+struct thread {
+    struct arch_context ctx;
+    struct trap_frame *tf;        /* user registers, at the top of the kernel stack */
+    uint64_t kstack_pa;           /* KSTACK_SIZE bytes from pmm */
+    struct process *proc;         /* NULL for idle threads */
+    int64_t tid;
+    uint8_t priority;             /* 0-255, higher runs first */
+    enum thread_state state;      /* [sched] */
+    struct list run_node;         /* [sched] run queue or wait queue link */
+    struct list sleep_node;       /* [sched] sleep list link while it has a deadline */
+    struct list proc_node;        /* in proc->threads */
+    uint64_t deadline_ns;         /* [sched] wake-up time while sleeping, 0 if none */
+    uint64_t runnable_since;      /* [sched] when it last became runnable (aging) */
+    int wake_status;              /* [sched] what wq_wait returns */
+    struct wait_queue *waiting_on;/* [sched] the queue it sleeps on, if any */
+    int64_t exit_value;
+    struct wait_queue join_wq;    /* joiners wait here for the ZOMBIE state */
+    bool fp_valid;                /* fp holds this thread's live FP state */
+    struct fp_state fp;
+};
+
+/* Switch stacks: save callee-saved registers in from, load to's (switch.S). */
+void arch_switch(struct arch_context *from, struct arch_context *to);
+
+/* Where a new user thread starts: restore its trap frame and eret (switch.S). */
+void thread_enter_user(void);

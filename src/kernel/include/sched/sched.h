@@ -1,0 +1,49 @@
+/*
+ * sched/sched.h - the scheduler: eight priority levels, round robin in a
+ * level, a time slice per level, aging against starvation, tickless.
+ * Design and policy: docs/processes.md.  Single CPU (the boot CPU).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "proc/thread.h"
+
+#define SCHED_LEVELS        8
+#define SCHED_STARVATION_NS 100000000ull   /* aging threshold: 100 ms */
+
+/* The running thread. */
+struct thread *sched_current(void);
+
+/* Turn the boot path into CPU 0's idle thread and set up the run queues. */
+void sched_init(void);
+
+/* Make a new or woken thread runnable. */
+void sched_make_runnable(struct thread *t);
+
+/* Give up the CPU to the best runnable thread (the caller stays runnable). */
+void sched_yield(void);
+
+/*
+ * Switch away from the current thread, which the caller has already
+ * marked BLOCKED or ZOMBIE (IRQs masked).  Returns when it runs again.
+ */
+void sched_block(void);
+
+/* Add/remove the current thread to/from the sleep list (IRQs masked). */
+void sched_sleep_until(struct thread *t, uint64_t deadline_ns);
+void sched_cancel_sleep(struct thread *t);
+
+/* Wake a blocked thread early with VIPER_ERR_PEER_CLOSED (its process is being killed). */
+void sched_interrupt(struct thread *t);
+
+/* Called first thing by a thread that has never run (frees dead stacks). */
+void sched_thread_first_run(void);
+
+/* True when a thread more deserving than the current one is waiting. */
+bool sched_need_resched(void);
+
+/* The idle loop: run threads, WFI when there are none.  Never returns. */
+_Noreturn void sched_idle_loop(void);
+
+/* Counters for kstat. */
+uint64_t sched_context_switches(void);

@@ -1,0 +1,286 @@
+/*
+ * sched.c - run queues, picking the next thread, time slices, sleep.
+ *
+ * Policy (docs/processes.md): eight levels (priority / 32), higher level
+ * first, round robin within a level, a slice per level (longer for lower
+ * levels), and aging: a thread left runnable for SCHED_STARVATION_NS in a
+ * lower level runs next.  There is no periodic tick: one timer deadline
+ * covers both the running thread's slice and the earliest sleeper.
+ *
+ * Locking: one CPU schedules; every function here runs with IRQs masked
+ * (callers mask them, or they are called from the timer IRQ).
+ * Cost: a switch touches the two threads, the run queue head and, on a
+ * process change, TTBR0 (an ASID change flushes QEMU's emulated TLB).
+ */
+#include "arch/cpu.h"
+#include "arch/fpu.h"
+#include "arch/timer.h"
+#include "kernel/log.h"
+#include "mm/vm.h"
+#include "proc/process.h"
+#include "sched/sched.h"
+#include "viper/errors.h"
+
+static const uint64_t slice_ns[SCHED_LEVELS] = {
+    20000000, 16000000, 12000000, 10000000, 8000000, 6000000, 4000000, 2000000,
+};
+
+static struct list runq[SCHED_LEVELS];
+static unsigned runq_mask;                 /* bit L set: runq[L] not empty */
+static struct list sleepers = LIST_INIT(sleepers);   /* sorted by deadline */
+static struct list dead = LIST_INIT(dead);           /* zombies whose stack can go */
+static struct thread idle_thread;
+static struct thread *current = &idle_thread;
+static uint64_t slice_end;
+static bool resched;
+static uint64_t switches;
+
+static inline unsigned level_of(const struct thread *t)
+{
+    return t->priority >> 5;
+}
+
+struct thread *sched_current(void)
+{
+    return current;
+}
+
+uint64_t sched_context_switches(void)
+{
+    return switches;
+}
+
+void sched_init(void)
+{
+    for (int i = 0; i < SCHED_LEVELS; i++)
+        list_init(&runq[i]);
+    idle_thread.state = THREAD_RUNNING;
+    idle_thread.tid = 0;
+    list_init(&idle_thread.run_node);
+    list_init(&idle_thread.sleep_node);
+}
+
+static void runq_push(struct thread *t)
+{
+    unsigned l = level_of(t);
+    list_push_back(&runq[l], &t->run_node);
+    runq_mask |= 1u << l;
+}
+
+static struct thread *runq_pop(unsigned l)
+{
+    struct thread *t = container_of(list_pop_front(&runq[l]), struct thread, run_node);
+    if (list_empty(&runq[l]))
+        runq_mask &= ~(1u << l);
+    return t;
+}
+
+/* Highest level with a runnable thread, unless a lower one has starved. */
+static struct thread *pick_next(uint64_t now)
+{
+    if (!runq_mask)
+        return &idle_thread;
+    unsigned best = 31 - (unsigned)__builtin_clz(runq_mask);
+    for (unsigned l = 0; l < best; l++) {
+        if (!(runq_mask & (1u << l)))
+            continue;
+        struct thread *head = container_of(runq[l].next, struct thread, run_node);
+        if (now - head->runnable_since > SCHED_STARVATION_NS)
+            return runq_pop(l);
+    }
+    return runq_pop(best);
+}
+
+static void timer_fired(void *arg);
+
+/* One deadline: the running thread's slice end or the first sleeper, whichever is first. */
+static void arm_timer(void)
+{
+    uint64_t deadline = current == &idle_thread ? UINT64_MAX : slice_end;
+    if (!list_empty(&sleepers)) {
+        struct thread *s = container_of(sleepers.next, struct thread, sleep_node);
+        if (s->deadline_ns < deadline)
+            deadline = s->deadline_ns;
+    }
+    if (deadline == UINT64_MAX)
+        timer_cancel();
+    else
+        timer_arm(deadline, timer_fired, NULL);
+}
+
+void sched_make_runnable(struct thread *t)
+{
+    t->state = THREAD_RUNNABLE;
+    t->runnable_since = timer_now_ns();
+    runq_push(t);
+    if (current == &idle_thread || level_of(t) > level_of(current))
+        resched = true;
+}
+
+/* End a wait early: off the sleep list and any wait queue, runnable with status. */
+static void wake(struct thread *t, int status)
+{
+    sched_cancel_sleep(t);
+    if (t->waiting_on) {
+        list_remove(&t->run_node);
+        t->waiting_on = NULL;
+    }
+    t->wake_status = status;
+    sched_make_runnable(t);
+}
+
+static void timer_fired(void *arg)
+{
+    (void)arg;
+    uint64_t now = timer_now_ns();
+    while (!list_empty(&sleepers)) {
+        struct thread *s = container_of(sleepers.next, struct thread, sleep_node);
+        if (s->deadline_ns > now)
+            break;
+        wake(s, VIPER_ERR_TIMED_OUT);
+    }
+    if (current != &idle_thread && now >= slice_end)
+        resched = true;
+    arm_timer();
+}
+
+/* Free the kernel stacks of threads that died before the last switch. */
+static void reap_dead(void)
+{
+    while (!list_empty(&dead)) {
+        struct thread *t = container_of(list_pop_front(&dead), struct thread, run_node);
+        thread_release_stack(t);
+    }
+}
+
+/* Pick and switch to the next thread.  The current one is re-queued if still running. */
+static void schedule(void)
+{
+    struct thread *prev = current;
+    uint64_t now = timer_now_ns();
+    if (prev->state == THREAD_RUNNING && prev != &idle_thread) {
+        prev->state = THREAD_RUNNABLE;
+        prev->runnable_since = now;
+        runq_push(prev);
+    }
+    struct thread *next = pick_next(now);
+    next->state = THREAD_RUNNING;
+    slice_end = now + slice_ns[level_of(next)];
+    resched = false;
+    current = next;
+    arm_timer();
+    if (next == prev)
+        return;
+    switches++;
+    if (prev->state == THREAD_ZOMBIE)
+        list_push_back(&dead, &prev->run_node);
+    if (!next->proc || !prev->proc || next->proc->vm != prev->proc->vm)
+        vm_activate(next->proc ? next->proc->vm : NULL);
+    fpu_switch_to(next);
+    arch_switch(&prev->ctx, &next->ctx);
+    reap_dead();
+}
+
+void sched_thread_first_run(void)
+{
+    reap_dead();
+}
+
+void sched_yield(void)
+{
+    uint64_t flags = arch_irq_save();
+    schedule();
+    arch_irq_restore(flags);
+}
+
+void sched_block(void)
+{
+    schedule();
+}
+
+bool sched_need_resched(void)
+{
+    return resched;
+}
+
+void sched_sleep_until(struct thread *t, uint64_t deadline_ns)
+{
+    struct list *pos;
+    t->deadline_ns = deadline_ns;
+    list_for_each(pos, &sleepers) {
+        if (container_of(pos, struct thread, sleep_node)->deadline_ns > deadline_ns)
+            break;
+    }
+    list_push_back(pos, &t->sleep_node);   /* i.e. insert before pos */
+    if (sleepers.next == &t->sleep_node)
+        arm_timer();
+}
+
+void sched_cancel_sleep(struct thread *t)
+{
+    if (t->deadline_ns) {
+        list_remove(&t->sleep_node);
+        t->deadline_ns = 0;
+    }
+}
+
+int wq_wait(struct wait_queue *wq, uint64_t deadline_ns)
+{
+    uint64_t flags = arch_irq_save();
+    struct thread *t = current;
+    if (t->proc && t->proc->killed) {
+        arch_irq_restore(flags);
+        return VIPER_ERR_PEER_CLOSED;
+    }
+    if (deadline_ns != WAIT_FOREVER && deadline_ns <= timer_now_ns()) {
+        arch_irq_restore(flags);
+        return VIPER_ERR_TIMED_OUT;
+    }
+    t->state = THREAD_BLOCKED;
+    t->wake_status = VIPER_OK;
+    t->waiting_on = wq;
+    if (wq)
+        list_push_back(&wq->waiters, &t->run_node);
+    if (deadline_ns != WAIT_FOREVER)
+        sched_sleep_until(t, deadline_ns);
+    schedule();
+    int status = t->wake_status;
+    arch_irq_restore(flags);
+    return status;
+}
+
+void wq_wake_one(struct wait_queue *wq)
+{
+    uint64_t flags = arch_irq_save();
+    if (!list_empty(&wq->waiters))
+        wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
+    arch_irq_restore(flags);
+}
+
+void wq_wake_all(struct wait_queue *wq)
+{
+    uint64_t flags = arch_irq_save();
+    while (!list_empty(&wq->waiters))
+        wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
+    arch_irq_restore(flags);
+}
+
+void sched_interrupt(struct thread *t)
+{
+    uint64_t flags = arch_irq_save();
+    if (t->state == THREAD_BLOCKED)
+        wake(t, VIPER_ERR_PEER_CLOSED);
+    arch_irq_restore(flags);
+}
+
+_Noreturn void sched_idle_loop(void)
+{
+    for (;;) {
+        arch_irq_disable();
+        if (runq_mask)
+            schedule();
+        else
+            cpu_wfi();   /* an interrupt ends the WFI even while masked */
+        arch_irq_enable();
+    }
+}

@@ -1,0 +1,86 @@
+/*
+ * syscall.c - the dispatch table and the calls that belong to no
+ * subsystem (console output, time, kernel counters, yield).
+ *
+ * Hot path: vector -> trap_sync -> syscall_dispatch -> handler; nothing
+ * here allocates, and the table lookup is one bounds check and a load.
+ */
+#include "arch/timer.h"
+#include "kernel/log.h"
+#include "dev/console.h"
+#include "mm/pmm.h"
+#include "mm/slab.h"
+#include "proc/process.h"
+#include "sched/sched.h"
+#include "syscall/syscall.h"
+#include "syscall/uaccess.h"
+#include "viper/errors.h"
+#include "viper/syscalls.h"
+#include "viper/types.h"
+
+typedef int64_t (*syscall_fn)(struct trap_frame *tf);
+
+static const syscall_fn syscall_table[] = {
+#define SYSCALL(num, name) [num] = sys_##name,
+#include "table.inc"
+#undef SYSCALL
+};
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+    uint64_t nr = tf->x[8];
+    if (nr >= sizeof syscall_table / sizeof syscall_table[0] || !syscall_table[nr]) {
+        tf->x[0] = (uint64_t)VIPER_ERR_NOT_SUPPORTED;
+        return;
+    }
+    tf->x[0] = (uint64_t)syscall_table[nr](tf);
+}
+
+#define DEBUG_WRITE_MAX 4096
+
+int64_t sys_debug_write(struct trap_frame *tf)
+{
+    static char buf[DEBUG_WRITE_MAX];   /* one CPU, and the copy cannot block */
+    uint64_t len = tf->x[1];
+    if (len > DEBUG_WRITE_MAX)
+        return VIPER_ERR_INVALID;
+    int err = copy_from_user(buf, tf->x[0], len);
+    if (err)
+        return err;
+    console_write(buf, len);
+    return VIPER_OK;
+}
+
+int64_t sys_clock_get(struct trap_frame *tf)
+{
+    tf->x[1] = timer_now_ns();
+    return VIPER_OK;
+}
+
+int64_t sys_yield(struct trap_frame *tf)
+{
+    (void)tf;
+    sched_yield();
+    return VIPER_OK;
+}
+
+int64_t sys_sleep_until(struct trap_frame *tf)
+{
+    int err = wq_wait(NULL, tf->x[0] ? tf->x[0] : 1);
+    return err == VIPER_ERR_TIMED_OUT ? VIPER_OK : err;
+}
+
+int64_t sys_kstat(struct trap_frame *tf)
+{
+    if (tf->x[0] & 7)
+        return VIPER_ERR_INVALID;
+    struct viper_kstat k = {
+        .free_pages = pmm_free_count(),
+        .total_pages = pmm_total_count(),
+        .heap_bytes = kmalloc_in_use(),
+        .processes = proc_count(),
+        .threads = thread_count(),
+        .context_switches = sched_context_switches(),
+    };
+    return copy_to_user(tf->x[0], &k, sizeof k);
+}

@@ -1,0 +1,34 @@
+/*
+ * stdio.h - ViperOS libc: formatted output to the console.
+ *
+ * Output goes to the kernel console through viper_debug_write().  stdout is
+ * line buffered (flushed on '\n', by fflush and at exit); stderr is flushed
+ * at the end of every call.  Formatting is the kernel's printf engine
+ * (src/kernel/lib/format.c): flags, width, precision, hh/h/l/ll/z/t and
+ * d i u x X o c s p %; no floating point.  Not thread-safe yet.
+ */
+#pragma once
+#include <stdarg.h>
+#include <stddef.h>
+
+#define EOF (-1)
+
+typedef struct viper_file FILE;
+
+extern FILE *const stdout;
+extern FILE *const stderr;
+
+int putchar(int c);
+int puts(const char *s);
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+
+int fputc(int c, FILE *f);
+int fputs(const char *s, FILE *f);
+int fprintf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vfprintf(FILE *f, const char *fmt, va_list ap);
+int fflush(FILE *f);   /* NULL flushes every stream */
+
+/* C99 semantics: always NUL-terminate when size > 0, return the untruncated length. */
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
