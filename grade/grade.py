@@ -2,6 +2,7 @@
 """grade/grade.py - boot the kernel under QEMU and grade its behaviour.
 
   python3 grade/grade.py [-j 2] [--image build/kernel/Image] [--elf build/kernel/kernel.elf]
+                         [--initrd build/initrd.cpio]
                          [--only NAME[,NAME]] [--list] [--log-dir build/grade]
 
 Tests come from grade/tests_kernel.py.  Each test gets a fresh random nonce,
@@ -40,6 +41,7 @@ class Context:
         self.nonce = secrets.token_hex(8)
         self.image = args.image
         self.elf = args.elf
+        self.initrd = args.initrd
         self.scale = scale
         self.log_dir = args.log_dir
         self.runs = []
@@ -53,6 +55,7 @@ class Context:
         if bootargs is not None:
             test_args = bootargs
         append = " ".join(a for a in ("nonce=" + self.nonce, test_args) if a)
+        opts.setdefault("initrd", self.initrd)
         argv = qemu.qemu_command(self.image, monitor="none", append=append, **opts)
         n = len(self.runs)
         log = os.path.join(self.log_dir, self.name + (".%d.log" % n if n else ".log"))
@@ -140,6 +143,7 @@ def main(argv=None):
     ap.add_argument("-j", "--jobs", type=int, default=1, help="parallel tests (max 2)")
     ap.add_argument("--image", default="build/kernel/Image")
     ap.add_argument("--elf", default="build/kernel/kernel.elf")
+    ap.add_argument("--initrd", help="boot filesystem (cpio) passed to every boot")
     ap.add_argument("--only", help="comma-separated test names")
     ap.add_argument("--list", action="store_true", help="list the tests and exit")
     ap.add_argument("--log-dir", default="build/grade")

@@ -244,7 +244,7 @@ HOST_TEST(test_fake_rules)
     CASE((fk.seg[0].flags = 4), BAD);                             /* text not executable */
     CASE((fk.seg[0].flags = 0x15), BAD);                          /* unknown flag */
     CASE((fk.seg[1].filesz = 0x3001), BAD);                       /* filesz > memsz */
-    CASE((fk.seg[1].offset = FAKE_SIZE - 0xff + 0), BAD);         /* offset incongruent */
+    CASE((fk.seg[1].offset = 0x2010), BAD);                       /* offset incongruent */
     CASE((fk.seg[1].offset = 0x5000, fk.seg[1].vaddr = 0x405000, fk.seg[1].filesz = 0x1001,
           fk.seg[1].memsz = 0x2000), BAD);                        /* past the end of file */
     CASE((fk.seg[1].offset = UINT64_MAX - 0xfff, fk.seg[1].vaddr = 0x402000), BAD);
@@ -255,7 +255,7 @@ HOST_TEST(test_fake_rules)
     CASE((fk.seg[0].vaddr = 0x0, fk.entry = 0x10), BAD);          /* in the NULL guard */
     CASE((fk.seg[0].vaddr = VIPER_USER_MIN - 0x1000, fk.entry = VIPER_USER_MIN - 0x1000),
          BAD);
-    CASE((fk.seg[1].vaddr = VIPER_USER_MAX - 0x2000 + 0x0, fk.seg[1].memsz = 0x2001), BAD);
+    CASE((fk.seg[1].vaddr = VIPER_USER_MAX - 0x2000, fk.seg[1].memsz = 0x2001), BAD);
     CASE((fk.seg[1].vaddr = VIPER_USER_MAX), BAD);
     CASE((fk.seg[1].vaddr = 0xfffffffffffff000ull, fk.seg[1].memsz = 0x2000), BAD); /* wraps */
     CASE((fk.seg[1].vaddr = 0x400800, fk.seg[1].offset = 0x2800), BAD); /* shares a page */
