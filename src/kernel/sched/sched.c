@@ -93,10 +93,16 @@ static struct thread *pick_next(uint64_t now)
 
 static void timer_fired(void *arg);
 
-/* One deadline: the running thread's slice end or the first sleeper, whichever is first. */
+/*
+ * One deadline: the running thread's slice end or the first sleeper,
+ * whichever is first.  Once a reschedule is pending the slice no longer
+ * counts: the switch happens on the way back to EL0, and re-arming a
+ * deadline already past would only storm the CPU with timer interrupts
+ * while the kernel finishes a system call.
+ */
 static void arm_timer(void)
 {
-    uint64_t deadline = current == &idle_thread ? UINT64_MAX : slice_end;
+    uint64_t deadline = (current == &idle_thread || resched) ? UINT64_MAX : slice_end;
     if (!list_empty(&sleepers)) {
         struct thread *s = container_of(sleepers.next, struct thread, sleep_node);
         if (s->deadline_ns < deadline)
