@@ -116,6 +116,14 @@ int vm_map(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot, enu
         if (v->start >= start + len)
             break;
     }
+    /* Grow the neighbour below when it is the same kind (brk extends the heap this way). */
+    if (pos->prev != &vm->vmas) {
+        struct vma *prev = container_of(pos->prev, struct vma, node);
+        if (prev->end == start && prev->prot == prot && prev->kind == kind) {
+            prev->end = start + len;
+            return VIPER_OK;
+        }
+    }
     struct vma *nv = kmalloc(sizeof *nv);
     if (!nv)
         return VIPER_ERR_NO_MEMORY;
