@@ -122,6 +122,11 @@ void proc_thread_died(struct process *p)
         vm_destroy(p->vm);
         p->vm = NULL;
     }
+    if (!p->parent) {   /* init is gone: nothing is left to run user space */
+        kprintf("init: exited (reason %d, code %ld); powering off\n", p->exit_reason,
+                (long)p->exit_code);
+        psci_system_off();
+    }
     while (!list_empty(&p->children)) {   /* orphans go to init */
         struct process *c = container_of(list_pop_front(&p->children), struct process, sibling_node);
         c->parent = init_proc;
@@ -131,11 +136,6 @@ void proc_thread_died(struct process *p)
             wq_wake_all(&init_proc->child_exit);
     }
     p->zombie = true;
-    if (!p->parent) {
-        kprintf("init: exited (reason %d, code %ld); powering off\n", p->exit_reason,
-                (long)p->exit_code);
-        psci_system_off();
-    }
     wq_wake_all(&p->parent->child_exit);
 }
 
