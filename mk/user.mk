@@ -15,7 +15,8 @@ UBIN    := $(UBUILD)/bin
 INITRD  := $(BUILD)/initrd.cpio
 USER_LD := src/user/lib/user.ld
 LIBC    := $(UBUILD)/libc.a
-KAR     := $(if $(filter clang,$(TOOLCHAIN)),$(if $(CROSS),$(CROSS)ar,$(call llvm_tool,llvm-ar)),$(CROSS)ar)
+KAR     := $(if $(filter clang,$(TOOLCHAIN)),\
+             $(if $(CROSS),$(CROSS)ar,$(call llvm_tool,llvm-ar)),$(CROSS)ar)
 CRT0    := $(UBUILD)/crt0.o
 
 # Same compiler as the kernel; FP/SIMD allowed (no -mgeneral-regs-only).
@@ -28,7 +29,8 @@ ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include
 ULDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro -z noexecstack \
             --no-dynamic-linker --build-id=none -T $(USER_LD)
 # GNU ld: libgcc for the odd helper (128-bit arithmetic); clang builds do without.
-ULIBGCC := $(if $(filter gcc,$(TOOLCHAIN)),$(wildcard $(shell $(KCC) -print-libgcc-file-name 2>/dev/null)))
+ULIBGCC := $(if $(filter gcc,$(TOOLCHAIN)),\
+             $(wildcard $(shell $(KCC) -print-libgcc-file-name 2>/dev/null)))
 
 LIBC_SRC := $(sort $(filter-out %/crt0.S,$(wildcard src/user/lib/libc/*.c src/user/lib/libc/*.S)))
 LIBC_OBJ := $(patsubst src/user/lib/libc/%,$(UBUILD)/libc/%.o,$(LIBC_SRC)) \
@@ -92,10 +94,14 @@ endef
 USER_DEPS := $(CRT0) $(LIBC) $(USER_LD)
 
 define user_prog_rule
-$(UBIN)/$(1): $(patsubst %,$(UBUILD)/obj/%.o,$(sort $(wildcard src/user/$(1)/*.c src/user/$(1)/*.S))) $(USER_DEPS)
+$(UBIN)/$(1): $(patsubst %,$(UBUILD)/obj/%.o,$(sort $(wildcard src/user/$(1)/*.[cS]))) $(USER_DEPS)
 	$$(call user_link,$$@,$$(filter %.o,$$(filter-out $(CRT0),$$^)))
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog_rule,$(p))))
+
+# Keep the objects of the pattern-built programs (make would delete them as intermediates).
+.SECONDARY: $(patsubst %,$(UBUILD)/obj/tests/user/%.c.o,$(USER_TESTS)) \
+            $(patsubst %,$(UBUILD)/obj/tests/bench/%.c.o,$(USER_BENCH))
 
 $(UBIN)/tests/%: $(UBUILD)/obj/tests/user/%.c.o $(USER_DEPS)
 	$(call user_link,$@,$<)
@@ -104,13 +110,21 @@ $(UBIN)/bench/%: $(UBUILD)/obj/tests/bench/%.c.o $(USER_DEPS)
 	$(call user_link,$@,$<)
 
 # ---- the boot filesystem -----------------------------------------------------------
-# Staged under build/user/initrd/ and archived in sorted order with fixed
-# owner and mtime, so the same binaries give the same archive.
-$(INITRD): $(USER_BINS) mk/user.mk
+# Staged under build/user/initrd/ without debug info (build/user/bin keeps it,
+# for gdb) and archived in sorted order with fixed owner and mtime, so the
+# same binaries give the same archive.
+USTRIP = $(KOBJCOPY) --strip-debug
+# initrd.list changes (and so rebuilds the archive) when a program is added or removed.
+USER_LIST := $(UBUILD)/initrd.list
+$(shell mkdir -p $(UBUILD) && { echo '$(USER_BINS)' | cmp -s - $(USER_LIST) || \
+  echo '$(USER_BINS)' > $(USER_LIST); })
+$(INITRD): $(USER_BINS) $(USER_LIST) mk/user.mk
 	@rm -rf $(UBUILD)/initrd && mkdir -p $(UBUILD)/initrd/tests $(UBUILD)/initrd/bench
-	$(Q)for p in $(USER_PROGS); do cp $(UBIN)/$$p $(UBUILD)/initrd/$$p; done
-	$(Q)for t in $(USER_TESTS); do cp $(UBIN)/tests/$$t $(UBUILD)/initrd/tests/$$t; done
-	$(Q)for b in $(USER_BENCH); do cp $(UBIN)/bench/$$b $(UBUILD)/initrd/bench/$$b; done
+	$(Q)for p in $(USER_PROGS); do $(USTRIP) $(UBIN)/$$p $(UBUILD)/initrd/$$p || exit 1; done
+	$(Q)for t in $(USER_TESTS); do \
+	  $(USTRIP) $(UBIN)/tests/$$t $(UBUILD)/initrd/tests/$$t || exit 1; done
+	$(Q)for b in $(USER_BENCH); do \
+	  $(USTRIP) $(UBIN)/bench/$$b $(UBUILD)/initrd/bench/$$b || exit 1; done
 	$(Q)find $(UBUILD)/initrd -exec touch -h -d @0 {} +
 	$(Q)cd $(UBUILD)/initrd && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | \
 	  cpio -o -H newc -R 0:0 --reproducible --quiet > $(abspath $@).tmp

@@ -17,7 +17,7 @@ HOST_SRCS_slab := src/kernel/mm/slab.c src/kernel/mm/buddy.c src/kernel/mm/pmm.c
 # by the host's cpio, and a tiny static AArch64 program linked by user.ld.
 HOST_TESTS += cpio elf
 HOST_SRCS_cpio := src/kernel/lib/cpio.c
-HOST_SRCS_elf := src/kernel/lib/elf.c
+HOST_SRCS_elf := src/kernel/lib/elf.c src/kernel/lib/cpio.c
 HOST_DATA_EXTRA := $(BUILD)/host/test.cpio $(BUILD)/host/hello.elf
 
 # The member contents are what test_cpio.c expects; names chosen to hit every

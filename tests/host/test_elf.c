@@ -4,7 +4,8 @@
  * argv[1] is a directory holding hello.elf, a tiny static AArch64 program
  * linked with src/user/lib/user.ld (tests/host/elf_hello.c).  Every user
  * program already built under <argv[1]>/../user/bin is parsed too (skipped
- * when absent).  Synthetic files built here cover each rule one at a time;
+ * when absent), and so is /init inside <argv[1]>/../initrd.cpio.  Synthetic
+ * files built here cover each rule one at a time;
  * truncations at every length, a corruption of every header field and a
  * fixed-seed fuzz loop run on heap buffers of exactly the file's length, so
  * AddressSanitizer catches any read past the end.
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lib/cpio.h>
 #include <lib/elf.h>
 #include <viper/errors.h>
 #include <viper/types.h>
@@ -448,15 +450,40 @@ static unsigned parse_dir(const char *dir)
 
 HOST_TEST(test_user_binaries)
 {
-    static const char *subdirs[] = { "", "/tests", "/bench" };
+    static const char *subdirs[] = { "bin", "bin/tests", "bin/bench",
+                                     "initrd", "initrd/tests", "initrd/bench" };
     unsigned n = 0;
 
     for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
         char dir[1024];
-        snprintf(dir, sizeof(dir), "%s/../user/bin%s", data_dir, subdirs[i]);
+        snprintf(dir, sizeof(dir), "%s/../user/%s", data_dir, subdirs[i]);
         n += parse_dir(dir);
     }
     printf("  %u user binaries parsed%s\n", n, n ? "" : " (none built yet)");
+}
+
+/* What exec() will do: find /init in the boot filesystem and check it. */
+HOST_TEST(test_initrd_init)
+{
+    char path[1024];
+    size_t len;
+    struct cpio_file f;
+    struct elf_image img;
+
+    snprintf(path, sizeof(path), "%s/../initrd.cpio", data_dir);
+    uint8_t *archive = load_file(path, &len);
+    if (archive == NULL) {
+        printf("  no %s (not built yet)\n", path);
+        return;
+    }
+    CHECK(cpio_find(archive, len, "/init", &f) == VIPER_OK);
+    if (!host_case_failed) {
+        int rc = elf_parse(f.data, f.size, &img);
+        CHECK(rc == VIPER_OK);
+        CHECK(rc != VIPER_OK || image_sane(&img, f.size));
+        CHECK(img.segments[0].vaddr == VIPER_USER_IMAGE);
+    }
+    free(archive);
 }
 
 /* ---- fuzzing ---------------------------------------------------------------- */
@@ -549,6 +576,7 @@ int main(int argc, char **argv)
     host_run(test_hello_unaligned);
     host_run(test_truncated);
     host_run(test_user_binaries);
+    host_run(test_initrd_init);
     host_run(test_fuzz);
     free(hello);
     return host_summary();

@@ -30,7 +30,8 @@
 #define VIPER_SYS_EXIT             1
 
 /*
- * spawn: Start the boot-filesystem program at path as a new child process with argv and envp.
+ * spawn: Start the boot-filesystem program at path as a new child process with argv and envp
+ * (either may be NULL: empty).
  *   args:    const char *path, const char *const *argv, const char *const *envp
  *   results: int64_t pid
  *   errors:  VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY,
@@ -67,8 +68,8 @@
 #define VIPER_SYS_WAIT             5
 
 /*
- * kill: End process pid (a child or descendant of the caller); its parent sees
- * VIPER_EXIT_KILLED.
+ * kill: End process pid (the caller itself or one of its descendants); its parent sees
+ * VIPER_EXIT_KILLED with the killer's pid.
  *   args:    int64_t pid
  *   results: -
  *   errors:  VIPER_ERR_NOT_FOUND, VIPER_ERR_ACCESS_DENIED
@@ -194,10 +195,10 @@
 
 /*
  * kstat: Kernel counters for tests and Avail: free pages, heap bytes, live processes and
- * threads.
+ * threads. out must be 8-byte aligned.
  *   args:    struct viper_kstat *out
  *   results: -
- *   errors:  VIPER_ERR_FAULT
+ *   errors:  VIPER_ERR_FAULT, VIPER_ERR_INVALID
  */
 #define VIPER_SYS_KSTAT            21
 

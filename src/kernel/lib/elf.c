@@ -38,6 +38,7 @@
 #define PT_LOAD        1
 #define PT_DYNAMIC     2
 #define PT_INTERP      3
+#define PT_TLS         7
 #define PF_X           1u
 #define PF_W           2u
 #define PF_R           4u
@@ -198,6 +199,10 @@ static int scan_phdrs(const uint8_t *b, size_t len, const struct elf_ehdr *e,
         if (ph.type == PT_INTERP || ph.type == PT_DYNAMIC) {
             out->why = ph.type == PT_INTERP ? "PT_INTERP: dynamically linked"
                                             : "PT_DYNAMIC: dynamically linked";
+            return VIPER_ERR_NOT_SUPPORTED;
+        }
+        if (ph.type == PT_TLS) {   /* no TPIDR_EL0 set-up yet: refuse rather than misbehave */
+            out->why = "PT_TLS: thread-local storage is not supported";
             return VIPER_ERR_NOT_SUPPORTED;
         }
         if (ph.type != PT_LOAD)

@@ -26,9 +26,9 @@ int64_t viper_debug_write(const char *buf, uint64_t len);
 _Noreturn void viper_exit(int64_t code);
 
 /*
- * Start the boot-filesystem program at path as a new child process with argv and envp. Errors:
- * VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY,
- * VIPER_ERR_LIMIT, VIPER_ERR_INVALID.
+ * Start the boot-filesystem program at path as a new child process with argv and envp (either
+ * may be NULL: empty). Errors: VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT,
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT, VIPER_ERR_INVALID.
  */
 int64_t viper_spawn(const char *path, const char *const *argv, const char *const *envp,
                     int64_t *pid_out);
@@ -56,8 +56,9 @@ int64_t viper_wait(int64_t pid, uint64_t flags, int64_t *pid_out, int64_t *reaso
                    int64_t *code_out);
 
 /*
- * End process pid (a child or descendant of the caller); its parent sees VIPER_EXIT_KILLED.
- * Errors: VIPER_ERR_NOT_FOUND, VIPER_ERR_ACCESS_DENIED.
+ * End process pid (the caller itself or one of its descendants); its parent sees
+ * VIPER_EXIT_KILLED with the killer's pid. Errors: VIPER_ERR_NOT_FOUND,
+ * VIPER_ERR_ACCESS_DENIED.
  */
 int64_t viper_kill(int64_t pid);
 
@@ -125,7 +126,7 @@ int64_t viper_gettid(int64_t *tid_out);
 int64_t viper_set_limit(uint64_t kind, uint64_t value);
 
 /*
- * Kernel counters for tests and Avail: free pages, heap bytes, live processes and threads.
- * Errors: VIPER_ERR_FAULT.
+ * Kernel counters for tests and Avail: free pages, heap bytes, live processes and threads. out
+ * must be 8-byte aligned. Errors: VIPER_ERR_FAULT, VIPER_ERR_INVALID.
  */
 int64_t viper_kstat(struct viper_kstat *out);
