@@ -99,7 +99,14 @@ static void timer_fired(void *arg);
  * counts: the switch happens on the way back to EL0, and re-arming a
  * deadline already past would only storm the CPU with timer interrupts
  * while the kernel finishes a system call.
+ *
+ * Programming the timer is slow under QEMU (a trip through the emulator's
+ * timer code, ~10 us), so it is reprogrammed only to move the deadline
+ * earlier.  A deadline that fires before it is needed is harmless:
+ * timer_fired() looks at the real state and arms the next one.
  */
+static uint64_t armed = UINT64_MAX;   /* the deadline the timer holds now */
+
 static void arm_timer(void)
 {
     uint64_t deadline = (current == &idle_thread || resched) ? UINT64_MAX : slice_end;
@@ -108,10 +115,10 @@ static void arm_timer(void)
         if (s->deadline_ns < deadline)
             deadline = s->deadline_ns;
     }
-    if (deadline == UINT64_MAX)
-        timer_cancel();
-    else
+    if (deadline < armed) {
+        armed = deadline;
         timer_arm(deadline, timer_fired, NULL);
+    }
 }
 
 void sched_make_runnable(struct thread *t)
@@ -138,6 +145,7 @@ static void wake(struct thread *t, int status)
 static void timer_fired(void *arg)
 {
     (void)arg;
+    armed = UINT64_MAX;
     uint64_t now = timer_now_ns();
     while (!list_empty(&sleepers)) {
         struct thread *s = container_of(sleepers.next, struct thread, sleep_node);

@@ -20,17 +20,25 @@ void fpu_save(struct fp_state *st);
 void fpu_load(const struct fp_state *st);
 
 static struct thread *fp_owner;
+static uint64_t cpacr;   /* the value last written: skip the write (and ISB) when unchanged */
+
+static void set_cpacr(uint64_t v)
+{
+    if (v == cpacr)
+        return;
+    cpacr = v;
+    write_sysreg(cpacr_el1, v);
+    isb();
+}
 
 static void fpu_enable_access(void)
 {
-    write_sysreg(cpacr_el1, FPEN_NO_TRAP);
-    isb();
+    set_cpacr(FPEN_NO_TRAP);
 }
 
 void fpu_switch_to(struct thread *next)
 {
-    write_sysreg(cpacr_el1, next == fp_owner ? FPEN_NO_TRAP : FPEN_TRAP_EL0);
-    isb();
+    set_cpacr(next == fp_owner ? FPEN_NO_TRAP : FPEN_TRAP_EL0);
 }
 
 void fpu_trap(struct thread *t)
