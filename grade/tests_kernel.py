@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import time
 
@@ -434,3 +435,168 @@ def check_gdb_sections(sec):
         raise Fail("stepi did not move pc (0x%x)" % pcs[0])
     if pcs[2] == pcs[1]:
         raise Fail("next did not move pc (0x%x)" % pcs[1])
+
+
+# ---- debugging user space (tools/gdb/viper.py) ------------------------------
+
+VIPER_GDB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         "tools", "gdb", "viper.py")
+
+
+def cpio_member(path, name):
+    """The bytes of `name` in a newc cpio archive, or None."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 0
+    while pos + 110 <= len(data) and data[pos:pos + 6] in (b"070701", b"070702"):
+        size = int(data[pos + 54:pos + 62], 16)
+        nlen = int(data[pos + 94:pos + 102], 16)
+        nm = data[pos + 110:pos + 110 + nlen - 1].decode("utf-8", "replace")
+        body = (pos + 110 + nlen + 3) & ~3
+        if nm == "TRAILER!!!":
+            break
+        if nm.lstrip("./") == name.lstrip("/"):
+            return data[body:body + size]
+        pos = (body + size + 3) & ~3
+    return None
+
+
+def elf_load_image(data):
+    """(entry, [(vaddr, memsz, flags, bytes)] of PT_LOAD) of an ELF64: what a loader sees,
+    the same for a program and its --strip-debug copy."""
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return None
+    entry, phoff = struct.unpack_from("<QQ", data, 24)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    segs = []
+    for i in range(phnum):
+        ptype, flags, off, vaddr, _pa, filesz, memsz = struct.unpack_from(
+            "<IIQQQQQ", data, phoff + i * phentsize)
+        if ptype == 1:
+            segs.append((vaddr, memsz, flags, data[off:off + filesz]))
+    return entry, segs
+
+
+def run_gdb_steps(ctx, gdb, steps, seconds):
+    """Run gdb -batch over [(tag, [commands])]; return {tag: output} (saved as gdb.log)."""
+    argv = [gdb, "-batch", "-nx"]
+    for tag, cmds in steps:
+        argv += ["-ex", "echo \\n@@STEP %s\\n" % tag]
+        for c in cmds:
+            argv += ["-ex", c]
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, errors="replace",
+                           timeout=seconds)
+        out = r.stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) \
+            else (e.stdout or "")
+        ctx.save_text("gdb.log", out)
+        last = re.findall(r"^@@STEP (\S+)", out, re.MULTILINE)
+        raise Fail("gdb did not finish within %.0f s (stuck in step `%s`)"
+                   % (seconds, last[-1] if last else "start"))
+    ctx.save_text("gdb.log", out)
+    sec = {}
+    for part in re.split(r"^@@STEP ", out, flags=re.MULTILINE)[1:]:
+        tag, _, body = part.partition("\n")
+        sec[tag.strip()] = body
+    return sec
+
+
+@test("gdb_user", 2)
+def t_gdb_user(ctx):
+    """tools/gdb/viper.py: break in user main of /init; viper-ps, viper-runq, viper-pt, bt."""
+    gdb = find_gdb()
+    if gdb is None:
+        raise Fail("gdb-multiarch not installed (run tools/install-deps)")
+    if not ctx.initrd or not os.path.exists(ctx.initrd):
+        raise Fail("needs the boot filesystem: --initrd build/initrd.cpio (make initrd)")
+    if not os.path.exists(ctx.elf):
+        raise Fail("%s not found (make kernel)" % ctx.elf)
+    if not os.path.exists(VIPER_GDB):
+        raise Fail("%s not found" % VIPER_GDB)
+    init = os.path.join(os.path.dirname(os.path.abspath(ctx.initrd)), "user", "bin", "init")
+    if not os.path.exists(init):
+        raise Fail("%s not found (make user)" % init)
+    member = cpio_member(ctx.initrd, "init")
+    if member is None:
+        raise Fail("%s has no /init" % ctx.initrd)
+    with open(init, "rb") as f:
+        if elf_load_image(f.read()) != elf_load_image(member):
+            raise Fail("%s differs from /init in %s (make initrd)" % (init, ctx.initrd))
+    # Not the port the `gdb` test (which may run beside this one, -j 2) picks.
+    port = qemu.free_port(start=qemu.free_port() + 1)
+    ctx.boot(gdb_port=port, halted=True)
+    if not wait_listening(port, 10 * ctx.scale):
+        raise Fail("QEMU's gdbstub is not listening on port %d" % port)
+    steps = [
+        ("setup", ["set pagination off", "set confirm off", "set architecture aarch64",
+                   "set backtrace limit 32", "file " + ctx.elf]),
+        ("source", ["source " + VIPER_GDB, "viper-help"]),
+        ("target", ["target remote 127.0.0.1:%d" % port]),
+        ("user", ["viper-user " + init]),
+        ("hbreak", ["hbreak main"]),
+        ("continue", ["continue"]),
+        ("regs", ["info registers pc cpsr", "print/x &main"]),
+        ("ps", ["viper-ps"]),
+        ("runq", ["viper-runq"]),
+        ("pt", ["viper-pt $pc"]),
+        ("bt", ["bt"]),
+        ("kill", ["kill"]),
+    ]
+    sec = run_gdb_steps(ctx, gdb, steps, 60 * ctx.scale)
+    check_gdb_user_sections(sec)
+    ctx.note("stopped in user main at %s" % re.search(r"^pc\s+(0x[0-9a-f]+)", sec["regs"],
+                                                      re.MULTILINE).group(1))
+
+
+def check_gdb_user_sections(sec):
+    def body(tag):
+        b = sec.get(tag)
+        if b is None:
+            raise Fail("gdb never reached step `%s`" % tag)
+        err = re.search(r"^.*(?:Python Exception|Error occurred in Python|"
+                        r"Undefined command|viper[-_][a-z]+: error: ).*$", b, re.MULTILINE)
+        if err:
+            raise Fail("gdb %s: %s" % (tag, err.group(0).strip()[:160]))
+        return b
+
+    def need(tag, rx, what):
+        b = body(tag)
+        m = re.search(rx, b, re.MULTILINE)
+        if not m:
+            first = next((l for l in b.splitlines() if l.strip()), "no output")
+            raise Fail("gdb %s: %s (got: %s)" % (tag, what, first.strip()[:120]))
+        return m
+    need("source", r"^\s+viper-ps\b", "viper.py did not load (no viper-help)")
+    bad = re.search(r"^.*(?:Connection refused|Remote communication error|"
+                    r"Remote connection closed|Connection timed out).*$",
+                    body("target"), re.MULTILINE)
+    if bad:
+        raise Fail("gdb target remote: %s" % bad.group(0).strip())
+    need("user", r"viper-user: loaded symbols of \S+init\b", "viper-user did not load /init")
+    need("hbreak", r"Hardware assisted breakpoint \d+ at 0x[0-9a-f]+: file \S*init\.c",
+         "hbreak main did not resolve to init's main")
+    need("continue", r"^Breakpoint \d+, main \(\) at \S*init\.c", "did not stop in user main")
+    pc = int(need("regs", r"^pc\s+0x([0-9a-f]+)", "no pc").group(1), 16)
+    cpsr = int(need("regs", r"^cpsr\s+0x([0-9a-f]+)", "no cpsr").group(1), 16)
+    main = int(need("regs", r"^\$\d+ = 0x([0-9a-f]+)", "no address of main").group(1), 16)
+    if pc != main:
+        raise Fail("stopped at pc 0x%x, not main (0x%x)" % (pc, main))
+    if (cpsr >> 2) & 3 != 0:
+        raise Fail("stopped at EL%d, not in user space (cpsr 0x%x)" % ((cpsr >> 2) & 3, cpsr))
+    # viper-ps: pid 1 init, and its thread is RUNNING and current.
+    ps = body("ps")
+    block = re.search(r"^1\s+\d+\s+init\b.*\n((?:\s+.*\n)*)", ps, re.MULTILINE)
+    if not block:
+        raise Fail("viper-ps does not list pid 1 init (got: %s)"
+                   % " | ".join(ps.strip().splitlines())[:160])
+    if not re.search(r"^\s+\*\s+\d+\s+RUNNING\s+\d+\s+\d+\s*$", block.group(1), re.MULTILINE):
+        raise Fail("viper-ps: init's thread is not shown RUNNING with `*`")
+    need("runq", r"^level 0:", "viper-runq printed no run queue levels")
+    need("runq", r"^sleepers:", "viper-runq printed no sleepers line")
+    need("pt", r"^\s+L3\[\s*\d+\] @pa 0x[0-9a-f]+ = 0x[0-9a-f]+\s+page", "no level-3 page entry")
+    need("pt", r"^pa 0x[0-9a-f]+\s+\(4 KiB page, valid\)", "no valid page mapping for $pc")
+    need("pt", r"^\s+EL0 r.x\b", "the page of $pc is not user-readable and executable")
+    need("bt", r"^#0\s+main \(\) at \S*init\.c", "bt does not show user main as frame #0")

@@ -77,6 +77,10 @@
 /* A handler: save, call fn(frame[, arg]), restore. */
 .macro HANDLER name, from_el0, fn, arg=-1
 \name:
+    .if \from_el0
+    .cfi_startproc
+    .cfi_undefined x30              /* for debuggers: the outermost kernel frame */
+    .endif
     SAVE_FRAME \from_el0
     mov     x0, sp
     .if \arg >= 0
@@ -87,6 +91,9 @@
     .endif
     bl      \fn
     RESTORE_FRAME \from_el0
+    .if \from_el0
+    .cfi_endproc
+    .endif
 .endm
 
 .macro VENTRY target
