@@ -31,19 +31,23 @@
 
 /*
  * spawn: Start the boot-filesystem program at path as a new child process with argv and envp
- * (either may be NULL: empty).
- *   args:    const char *path, const char *const *argv, const char *const *envp
- *   results: int64_t pid
+ * (either may be NULL: empty). The nhandles (at most 8) handles move to the child, which finds
+ * them in its auxv (VIPER_AT_HANDLE entries, in order). Returns the pid and a process handle
+ * (READ: wait_many on VIPER_SIGNAL_PROCESS_EXITED).
+ *   args:    const char *path, const char *const *argv, const char *const *envp, const uint32_t *handles, uint64_t nhandles
+ *   results: int64_t pid, uint64_t process
  *   errors:  VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY,
- *            VIPER_ERR_LIMIT, VIPER_ERR_INVALID
+ *            VIPER_ERR_LIMIT, VIPER_ERR_INVALID, VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED
+ *   rights:  TRANSFER on each handle passed
  */
 #define VIPER_SYS_SPAWN            2
 
 /*
  * fork: Copy the calling process (copy-on-write); the child gets pid 0, the parent the child's
- * pid. Only the calling thread is copied.
+ * pid and a process handle. Only the calling thread is copied; the child's handle table starts
+ * empty (handles are capabilities: they are passed on explicitly, never inherited).
  *   args:    -
- *   results: int64_t pid
+ *   results: int64_t pid, uint64_t process
  *   errors:  VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
  */
 #define VIPER_SYS_FORK             3
@@ -202,4 +206,149 @@
  */
 #define VIPER_SYS_KSTAT            21
 
-#define VIPER_SYS_COUNT 22 /* one past the highest number */
+/*
+ * handle_close: Close a handle. The object goes when its last handle (or in-flight message)
+ * goes.
+ *   args:    uint64_t handle
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE
+ */
+#define VIPER_SYS_HANDLE_CLOSE     22
+
+/*
+ * handle_dup: A second handle to the same object with the same rights, a sibling of the
+ * original in the derivation tree (revoking the original does not take it).
+ *   args:    uint64_t handle
+ *   results: uint64_t handle
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY
+ */
+#define VIPER_SYS_HANDLE_DUP       23
+
+/*
+ * cap_derive: A new handle with rights & the original's rights (never more), a child of the
+ * original in the derivation tree.
+ *   args:    uint64_t handle, uint64_t rights
+ *   results: uint64_t handle
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_LIMIT,
+ *            VIPER_ERR_NO_MEMORY
+ *   rights:  DERIVE
+ */
+#define VIPER_SYS_CAP_DERIVE       24
+
+/*
+ * cap_revoke: Invalidate every handle derived from this one, directly or not, in every process
+ * (and in messages in flight). The handle itself stays.
+ *   args:    uint64_t handle
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE
+ */
+#define VIPER_SYS_CAP_REVOKE       25
+
+/*
+ * cap_query: The object type (VIPER_OBJ_*) and the rights of a handle.
+ *   args:    uint64_t handle
+ *   results: uint64_t type, uint64_t rights
+ *   errors:  VIPER_ERR_BAD_HANDLE
+ */
+#define VIPER_SYS_CAP_QUERY        26
+
+/*
+ * chan_create: A channel: two connected endpoints, each with READ, WRITE, TRANSFER, DERIVE.
+ *   args:    -
+ *   results: uint64_t end0, uint64_t end1
+ *   errors:  VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ */
+#define VIPER_SYS_CHAN_CREATE      27
+
+/*
+ * chan_send: Queue a message (at most 256 bytes and 4 handles) at the peer. The handles move
+ * with it: all or nothing. Blocks while the peer's queue is full (64 messages) unless flags has
+ * VIPER_CHAN_NONBLOCK.
+ *   args:    uint64_t handle, const struct viper_msg *msg, uint64_t flags
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ *            VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK, VIPER_ERR_NO_MEMORY
+ *   rights:  WRITE, TRANSFER on each handle in the message
+ */
+#define VIPER_SYS_CHAN_SEND        28
+
+/*
+ * chan_recv: Take the next message: bytes into msg->data (capacity msg->len), handles into
+ * msg->handles (capacity msg->nhandles). deadline: VIPER_DEADLINE_POLL (never wait),
+ * VIPER_DEADLINE_INFINITE, or an absolute clock_get time. After the peer closed and the queue
+ * is drained: PEER_CLOSED. A message that does not fit stays queued (INVALID or LIMIT).
+ *   args:    uint64_t handle, const struct viper_msg *msg, uint64_t deadline_ns
+ *   results: uint64_t len, uint64_t nhandles
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ *            VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK, VIPER_ERR_TIMED_OUT, VIPER_ERR_LIMIT
+ *   rights:  READ
+ */
+#define VIPER_SYS_CHAN_RECV        29
+
+/*
+ * chan_call: Send request and wait for the next message on the same endpoint (the reply), in
+ * one call. If the peer is waiting in chan_recv the CPU goes straight to it.
+ *   args:    uint64_t handle, const struct viper_msg *request, const struct viper_msg *reply, uint64_t deadline_ns
+ *   results: uint64_t len, uint64_t nhandles
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ *            VIPER_ERR_PEER_CLOSED, VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *   rights:  READ, WRITE
+ */
+#define VIPER_SYS_CHAN_CALL        30
+
+/*
+ * wait_many: Wait until some item's handle has one of its requested signals (VIPER_SIGNAL_*);
+ * every item's pending field is set to the signals it has now. At most 256 items.
+ *   args:    struct viper_wait_item *items, uint64_t count, uint64_t deadline_ns
+ *   results: uint64_t ready
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ *            VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY
+ *   rights:  READ on each handle
+ */
+#define VIPER_SYS_WAIT_MANY        31
+
+/*
+ * shm_create: A zeroed shared-memory object of size bytes (rounded up to pages, at most 64
+ * MiB), charged to the caller's memory limit; handle rights READ, WRITE, TRANSFER, DERIVE.
+ *   args:    uint64_t size
+ *   results: uint64_t handle
+ *   errors:  VIPER_ERR_INVALID, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ */
+#define VIPER_SYS_SHM_CREATE       32
+
+/*
+ * shm_map: Map the whole object into the caller (addr is a hint unless page aligned and free)
+ * with prot; unmap with munmap.
+ *   args:    uint64_t handle, uint64_t addr, uint64_t prot
+ *   results: uint64_t addr
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID,
+ *            VIPER_ERR_NO_MEMORY
+ *   rights:  READ, WRITE if prot has VIPER_PROT_WRITE
+ */
+#define VIPER_SYS_SHM_MAP          33
+
+/*
+ * registry_register: Register a channel endpoint under name (1-31 characters, e.g. FSD:); the
+ * endpoint handle moves to the registry. Each registry_open of the name sends one message
+ * through it carrying the server's end of a new channel.
+ *   args:    uint64_t registry, const char *name, uint64_t endpoint
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ *            VIPER_ERR_BUSY, VIPER_ERR_NO_MEMORY
+ *   rights:  CREATE on registry, TRANSFER on endpoint
+ */
+#define VIPER_SYS_REGISTRY_REGISTER 34
+
+/*
+ * registry_open: Connect to the server registered under name: returns the client end of a new
+ * channel whose other end went to the server.
+ *   args:    uint64_t registry, const char *name
+ *   results: uint64_t channel
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND,
+ *            VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK,
+ *            VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *   rights:  TRAVERSE on registry
+ */
+#define VIPER_SYS_REGISTRY_OPEN    35
+
+#define VIPER_SYS_COUNT 36 /* one past the highest number */

@@ -40,6 +40,7 @@
 #define VIPER_AT_PAGESZ  6
 #define VIPER_AT_ENTRY   9
 #define VIPER_AT_RANDOM  25
+#define VIPER_AT_HANDLE  0x7601   /* one per startup handle, in the order they were passed */
 
 /* kstat(): kernel counters (tests compare them before and after to find leaks). */
 struct viper_kstat {
@@ -49,6 +50,70 @@ struct viper_kstat {
     uint64_t processes;       /* live processes (zombies included) */
     uint64_t threads;         /* live threads */
     uint64_t context_switches;
+    uint64_t objects;         /* live kernel objects (channels, shm, processes, ...) */
+};
+
+/* ---- capabilities ---------------------------------------------------------
+ * A handle names an object in the caller's handle table: 32 bits, an index
+ * and a generation, so a closed, revoked or made-up handle is refused with
+ * VIPER_ERR_BAD_HANDLE rather than reaching another object.  0 is never valid.
+ */
+typedef uint32_t viper_handle_t;
+#define VIPER_HANDLE_INVALID 0u
+
+#define VIPER_RIGHT_READ          (1u << 0)
+#define VIPER_RIGHT_WRITE         (1u << 1)
+#define VIPER_RIGHT_EXECUTE       (1u << 2)
+#define VIPER_RIGHT_LIST          (1u << 3)
+#define VIPER_RIGHT_CREATE        (1u << 4)
+#define VIPER_RIGHT_DELETE        (1u << 5)
+#define VIPER_RIGHT_DERIVE        (1u << 6)
+#define VIPER_RIGHT_TRANSFER      (1u << 7)
+#define VIPER_RIGHT_SPAWN         (1u << 8)
+#define VIPER_RIGHT_TRAVERSE      (1u << 9)
+#define VIPER_RIGHT_DEVICE_ACCESS (1u << 10)
+#define VIPER_RIGHT_IRQ_ACCESS    (1u << 11)
+#define VIPER_RIGHT_DMA_ACCESS    (1u << 12)
+#define VIPER_RIGHTS_ALL          0x1fffu
+
+/* cap_query object types */
+#define VIPER_OBJ_PROCESS   1u
+#define VIPER_OBJ_CHANNEL   2u
+#define VIPER_OBJ_SHM       3u
+#define VIPER_OBJ_REGISTRY  4u
+
+#define VIPER_HANDLES_MAX_DEFAULT 1024u   /* per-process handle table limit */
+
+/* ---- channels ---------------------------------------------------------------- */
+#define VIPER_MSG_MAX_BYTES   256u
+#define VIPER_MSG_MAX_HANDLES 4u
+#define VIPER_CHAN_QUEUE_MAX  64u
+
+/* A message for chan_send / chan_recv / chan_call.  For receiving, len and
+ * nhandles give the capacity of data and handles. */
+struct viper_msg {
+    uint64_t data;        /* user address of the bytes */
+    uint32_t len;
+    uint32_t nhandles;
+    uint64_t handles;     /* user address of viper_handle_t[nhandles] */
+};
+
+#define VIPER_CHAN_NONBLOCK      1u                    /* chan_send flag */
+#define VIPER_DEADLINE_POLL      0ull                  /* do not wait at all */
+#define VIPER_DEADLINE_INFINITE  0xffffffffffffffffull /* wait as long as it takes */
+
+/* ---- waiting on many --------------------------------------------------------- */
+#define VIPER_SIGNAL_READABLE       (1u << 0)   /* a message is queued */
+#define VIPER_SIGNAL_WRITABLE       (1u << 1)   /* the peer's queue has room */
+#define VIPER_SIGNAL_PEER_CLOSED    (1u << 2)   /* the other end is gone */
+#define VIPER_SIGNAL_PROCESS_EXITED (1u << 3)   /* the process has ended */
+#define VIPER_WAIT_MANY_MAX         256u
+
+struct viper_wait_item {
+    uint32_t handle;
+    uint32_t signals;     /* in: what to wait for */
+    uint32_t pending;     /* out: what the object has now */
+    uint32_t reserved;
 };
 
 /*

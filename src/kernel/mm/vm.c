@@ -15,6 +15,7 @@
  */
 #include "arch/cache.h"
 #include "arch/mmu.h"
+#include "ipc/shm.h"
 #include "kernel/log.h"
 #include "lib/string.h"
 #include "mm/pagetable.h"
@@ -49,17 +50,18 @@ struct vm_space *vm_create(uint64_t mem_limit)
     return vm;
 }
 
-/* Drop one mapping of the page at pa (and its charge to vm). */
-static void page_put(struct vm_space *vm, uint64_t pa)
+/* Drop one mapping of the page at pa (and its charge to vm, unless shared memory). */
+static void page_put(struct vm_space *vm, uint64_t pa, bool charged)
 {
     struct page *pg = pmm_page(pa);
-    vm->pages--;
+    if (charged)
+        vm->pages--;
     if (--pg->refcount == 0)
         pmm_free_pages(pa, 0);
 }
 
-/* Unmap every present page in [start, end). */
-static void unmap_pages(struct vm_space *vm, uint64_t start, uint64_t end)
+/* Unmap every present page of v in [start, end). */
+static void unmap_pages(struct vm_space *vm, const struct vma *v, uint64_t start, uint64_t end)
 {
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         pte_t *pte = pt_walk(vm->root, va, false);
@@ -73,8 +75,17 @@ static void unmap_pages(struct vm_space *vm, uint64_t start, uint64_t end)
         *pte = 0;
         if (vm == active_vm)
             tlb_flush_page(vm->asid, va);
-        page_put(vm, pa);
+        page_put(vm, pa, v->kind != VMA_SHM);
     }
+}
+
+/* A VMA leaves the space: its pages, and its reference to shared memory. */
+static void vma_free(struct vm_space *vm, struct vma *v)
+{
+    unmap_pages(vm, v, v->start, v->end);
+    if (v->shm)
+        obj_put(&v->shm->obj);
+    kfree(v);
 }
 
 void vm_destroy(struct vm_space *vm)
@@ -82,9 +93,7 @@ void vm_destroy(struct vm_space *vm)
     if (vm == active_vm)
         vm_activate(NULL);
     while (!list_empty(&vm->vmas)) {
-        struct vma *v = container_of(list_pop_front(&vm->vmas), struct vma, node);
-        unmap_pages(vm, v->start, v->end);
-        kfree(v);
+        vma_free(vm, container_of(list_pop_front(&vm->vmas), struct vma, node));
     }
     pt_destroy(vm->root);
     kfree(vm);
@@ -119,7 +128,7 @@ int vm_map(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot, enu
     /* Grow the neighbour below when it is the same kind (brk extends the heap this way). */
     if (pos->prev != &vm->vmas) {
         struct vma *prev = container_of(pos->prev, struct vma, node);
-        if (prev->end == start && prev->prot == prot && prev->kind == kind) {
+        if (prev->end == start && prev->prot == prot && prev->kind == kind && kind != VMA_SHM) {
             prev->end = start + len;
             return VIPER_OK;
         }
@@ -141,6 +150,8 @@ static struct vma *vma_split(struct vma *v, uint64_t addr)
     *tail = *v;
     tail->start = addr;
     v->end = addr;
+    if (tail->shm)
+        obj_get(&tail->shm->obj);
     list_push_front(&v->node, &tail->node);   /* right after v */
     return tail;
 }
@@ -169,9 +180,8 @@ int vm_unmap(struct vm_space *vm, uint64_t start, uint64_t len)
         if (v->end > end && !vma_split(v, end))
             return VIPER_ERR_NO_MEMORY;
         pos = v->node.next;
-        unmap_pages(vm, v->start, v->end);
         list_remove(&v->node);
-        kfree(v);
+        vma_free(vm, v);
     }
     return VIPER_OK;
 }
@@ -200,7 +210,7 @@ int vm_protect(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot)
             if (!pte || !pt_present(*pte))
                 continue;
             /* A page still shared with another space must stay COW. */
-            uint32_t cow = pmm_page(pt_pa(*pte))->refcount > 1 ? PT_COW : 0;
+            uint32_t cow = v->kind != VMA_SHM && pmm_page(pt_pa(*pte))->refcount > 1 ? PT_COW : 0;
             *pte = pt_make(pt_pa(*pte), prot | cow);
             if (vm == active_vm)
                 tlb_flush_page(vm->asid, va);
@@ -243,6 +253,34 @@ static int map_zero_page(struct vm_space *vm, pte_t *pte, uint32_t prot)
     return VIPER_OK;
 }
 
+/* The shared-memory page behind va (not charged: the object owns it). */
+static int map_shm_page(const struct vma *v, uint64_t va, pte_t *pte)
+{
+    uint64_t pa = v->shm->pages[(va - v->shm_base) >> PAGE_SHIFT];
+    pmm_page(pa)->refcount++;
+    *pte = pt_make(pa, v->prot);
+    return VIPER_OK;
+}
+
+int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *shm)
+{
+    uint64_t len = shm->npages * PAGE_SIZE;
+    int err = vm_map(vm, addr, len, prot, VMA_SHM);
+    if (err)
+        return err;
+    struct vma *v = vm_find(vm, addr);
+    v->shm = shm;
+    v->shm_base = addr;
+    obj_get(&shm->obj);
+    for (uint64_t va = addr; va < addr + len; va += PAGE_SIZE) {   /* map it all now: no faults later */
+        pte_t *pte = pt_walk(vm->root, va, true);
+        if (!pte)
+            return VIPER_ERR_NO_MEMORY;   /* the VMA stays; the rest faults in */
+        map_shm_page(v, va, pte);
+    }
+    return VIPER_OK;
+}
+
 /* Write fault on a COW page: copy it, or take it back if we are its last user. */
 static int break_cow(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot)
 {
@@ -276,6 +314,8 @@ int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access)
     pte_t *pte = pt_walk(vm->root, va, true);
     if (!pte)
         return VIPER_ERR_NO_MEMORY;
+    if (!pt_present(*pte) && v->kind == VMA_SHM)
+        return map_shm_page(v, va, pte);
     if (!pt_present(*pte))
         return map_zero_page(vm, pte, v->prot);   /* demand-zero */
     if ((access & VM_WRITE) && (pt_flags(*pte) & PT_COW))
@@ -297,12 +337,13 @@ static int fork_vma(struct vm_space *parent, struct vm_space *child, struct vma 
         pte_t *dst = pt_walk(child->root, va, true);
         if (!dst)
             return VIPER_ERR_NO_MEMORY;
-        /* Writable pages become COW in both; read-only ones are simply shared. */
-        uint32_t flags = v->prot | ((v->prot & VIPER_PROT_WRITE) ? PT_COW : 0);
-        *src = pt_make(pt_pa(*src), flags);
+        /* Writable pages become COW in both; read-only and shared-memory ones are shared. */
+        bool cow = v->kind != VMA_SHM && (v->prot & VIPER_PROT_WRITE);
+        *src = pt_make(pt_pa(*src), v->prot | (cow ? PT_COW : 0));
         *dst = *src;
         pmm_page(pt_pa(*src))->refcount++;
-        child->pages++;
+        if (v->kind != VMA_SHM)
+            child->pages++;
     }
     return VIPER_OK;
 }
@@ -323,6 +364,8 @@ struct vm_space *vm_fork(struct vm_space *parent)
             return NULL;
         }
         *nv = *v;
+        if (nv->shm)
+            obj_get(&nv->shm->obj);
         list_push_back(&child->vmas, &nv->node);
         if (fork_vma(parent, child, nv) != VIPER_OK) {
             vm_destroy(child);

@@ -15,6 +15,7 @@
 #include "kernel/bootargs.h"
 #include "kernel/log.h"
 #include "lib/format.h"
+#include "ipc/registry.h"
 #include "lib/cpio.h"
 #include "lib/elf.h"
 #include "lib/fdt.h"
@@ -66,7 +67,7 @@ static int build_stack(struct vm_space *vm, const struct arg_block *a, uint64_t 
 {
     uint64_t top = VIPER_USER_STACK_TOP;
     uint64_t strings = (top - a->used) & ~15ul;
-    size_t nwords = 1 + (a->argc + 1) + (a->envc + 1) + 2 * 3;
+    size_t nwords = 1 + (a->argc + 1) + (a->envc + 1) + 2 * (3 + (size_t)a->nhandles);
     uint64_t sp = (strings - nwords * 8) & ~15ul;
     uint64_t *w = kmalloc(nwords * 8);
     if (!w)
@@ -83,6 +84,10 @@ static int build_stack(struct vm_space *vm, const struct arg_block *a, uint64_t 
     w[n++] = PAGE_SIZE;
     w[n++] = VIPER_AT_ENTRY;
     w[n++] = entry;
+    for (int i = 0; i < a->nhandles; i++) {   /* the child's table starts empty: values 1, 2, ... */
+        w[n++] = VIPER_AT_HANDLE;
+        w[n++] = (uint64_t)i + 1;
+    }
     w[n++] = VIPER_AT_NULL;
     w[n++] = 0;
     int err = vm_write(vm, strings, a->buf, a->used);
@@ -152,14 +157,61 @@ static const char *basename(const char *path)
     return slash;
 }
 
+/*
+ * Move the startup caps into p's (empty) table, where they get the values
+ * 1..n.  A cap may come from the caller's table (spawn) or from no table
+ * (init's registry cap).  Undo puts each back where it came from, under
+ * its old value.
+ */
+struct cap_origin {
+    struct handle_table *table;   /* NULL: it was in no table */
+    uint32_t value;
+};
+
+static void return_startup_caps(const struct arg_block *args, const struct cap_origin *from, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t h;
+        handle_detach(args->caps[i]);
+        if (from[i].table)
+            handle_reattach(from[i].table, args->caps[i], from[i].value, &h);
+    }
+}
+
+static int move_startup_caps(struct process *p, const struct arg_block *args, struct cap_origin *from)
+{
+    for (int i = 0; i < args->nhandles; i++) {
+        struct cap *c = args->caps[i];
+        uint32_t h;
+        from[i].table = c->table;
+        if (c->table) {
+            from[i].value = (c->index + 1) | ((uint32_t)c->table->slots[c->index].gen << 16);
+            handle_detach(c);
+        }
+        if (handle_install(&p->handles, c, &h) != VIPER_OK) {
+            if (from[i].table)
+                handle_reattach(from[i].table, c, from[i].value, &h);
+            return_startup_caps(args, from, i);
+            return VIPER_ERR_NO_MEMORY;
+        }
+    }
+    return VIPER_OK;
+}
+
 static int spawn_image(struct process *parent, const char *path, const struct arg_block *args,
-                       int64_t *pid)
+                       struct process **child)
 {
     struct process *p = proc_alloc(parent, basename(path));
+    struct cap_origin from[SPAWN_HANDLES_MAX];
     if (!p)
         return VIPER_ERR_LIMIT;
+    int err = move_startup_caps(p, args, from);
+    if (err) {
+        proc_free_unstarted(p);
+        return err;
+    }
     struct image img;
-    int err = image_load(path, args, &img);
+    err = image_load(path, args, &img);
     struct thread *t = NULL;
     if (!err) {
         p->vm = img.vm;
@@ -168,11 +220,12 @@ static int spawn_image(struct process *parent, const char *path, const struct ar
         err = thread_create_user(p, 0, 0, 0, &t);
     }
     if (err) {
+        return_startup_caps(args, from, args->nhandles);
         proc_free_unstarted(p);
         return err;
     }
     image_enter(t->tf, &img);
-    *pid = p->pid;
+    *child = p;
     uint64_t flags = arch_irq_save();
     sched_make_runnable(t);
     arch_irq_restore(flags);
@@ -180,9 +233,9 @@ static int spawn_image(struct process *parent, const char *path, const struct ar
 }
 
 int proc_spawn_args(struct process *parent, const char *path, const struct arg_block *args,
-                    int64_t *pid)
+                    struct process **child)
 {
-    return spawn_image(parent, path, args, pid);
+    return spawn_image(parent, path, args, child);
 }
 
 int proc_exec_args(const char *path, const struct arg_block *args)
@@ -227,12 +280,25 @@ int proc_start_init(const struct fdt *fdt, const char *path)
     args.argc = 1;
     args.argv[0] = args.buf;
     args.used = strlcpy(args.buf, path, sizeof args.buf) + 1;
+    /* init's one capability: the registry, with every right. */
+    struct object *reg = registry_root();
+    struct process *p;
+    if (!reg)
+        return VIPER_ERR_NO_MEMORY;
+    obj_get(reg);
+    struct cap *rc = cap_create(reg, VIPER_RIGHTS_ALL);
+    if (!rc)
+        return VIPER_ERR_NO_MEMORY;
     const char *nonce = bootarg("nonce");   /* tests echo it in their result lines */
     if (nonce) {
         args.envc = 1;
         args.envp[0] = args.buf + args.used;
         args.used += (size_t)snprintf(args.envp[0], 64, "NONCE=%.40s", nonce) + 1;
     }
-    int64_t pid;
-    return spawn_image(NULL, path, &args, &pid);
+    args.nhandles = 1;
+    args.caps[0] = rc;
+    int err = spawn_image(NULL, path, &args, &p);
+    if (err)
+        cap_destroy(rc);
+    return err;
 }

@@ -47,6 +47,7 @@ static int copy_exec_args(struct trap_frame *tf, char *path, struct arg_block **
     if (!a)
         return VIPER_ERR_NO_MEMORY;
     a->used = 0;
+    a->nhandles = 0;
     int err = copy_strv(a, tf->x[1], a->argv, &a->argc);
     if (!err)
         err = copy_strv(a, tf->x[2], a->envp, &a->envc);
@@ -58,6 +59,40 @@ static int copy_exec_args(struct trap_frame *tf, char *path, struct arg_block **
     return VIPER_OK;
 }
 
+/* A new handle (READ, TRANSFER, DERIVE) to process p for the caller. */
+static int process_handle(struct process *p, uint64_t *out)
+{
+    obj_get(&p->obj);
+    struct cap *c = cap_create(&p->obj, PROCESS_RIGHTS);
+    uint32_t h;
+    if (!c)
+        return VIPER_ERR_NO_MEMORY;
+    int err = handle_install(&proc_current()->handles, c, &h);
+    if (err) {
+        cap_destroy(c);
+        return err;
+    }
+    *out = h;
+    return VIPER_OK;
+}
+
+/* The caps for the handles a spawn passes on: each with TRANSFER, no repeats. */
+static int spawn_caps(struct arg_block *a, uint64_t uhandles, uint64_t n)
+{
+    uint32_t hv[SPAWN_HANDLES_MAX];
+    if (n > SPAWN_HANDLES_MAX)
+        return VIPER_ERR_INVALID;
+    int err = n ? copy_from_user(hv, uhandles, n * sizeof hv[0]) : VIPER_OK;
+    for (uint64_t i = 0; !err && i < n; i++) {
+        err = handle_lookup(&proc_current()->handles, hv[i], 0, VIPER_RIGHT_TRANSFER, &a->caps[i]);
+        for (uint64_t j = 0; !err && j < i; j++)
+            if (a->caps[j] == a->caps[i])
+                err = VIPER_ERR_INVALID;
+    }
+    a->nhandles = err ? 0 : (int)n;
+    return err;
+}
+
 int64_t sys_spawn(struct trap_frame *tf)
 {
     char path[PATH_MAX_LEN];
@@ -65,12 +100,17 @@ int64_t sys_spawn(struct trap_frame *tf)
     int err = copy_exec_args(tf, path, &a);
     if (err)
         return err;
-    int64_t pid;
-    err = proc_spawn_args(proc_current(), path, a, &pid);
-    kfree(a);
+    err = spawn_caps(a, tf->x[3], tf->x[4]);
+    struct process *child;
     if (!err)
-        tf->x[1] = (uint64_t)pid;
-    return err;
+        err = proc_spawn_args(proc_current(), path, a, &child);
+    kfree(a);
+    if (err)
+        return err;
+    tf->x[1] = (uint64_t)child->pid;
+    if (process_handle(child, &tf->x[2]) != VIPER_OK)
+        tf->x[2] = VIPER_HANDLE_INVALID;   /* the child runs; only the handle is missing */
+    return VIPER_OK;
 }
 
 int64_t sys_exec(struct trap_frame *tf)
@@ -88,10 +128,14 @@ int64_t sys_exec(struct trap_frame *tf)
 int64_t sys_fork(struct trap_frame *tf)
 {
     int64_t pid;
-    int err = proc_fork(tf, &pid);
-    if (!err)
-        tf->x[1] = (uint64_t)pid;
-    return err;
+    struct process *child;
+    int err = proc_fork(tf, &pid, &child);
+    if (err)
+        return err;
+    tf->x[1] = (uint64_t)pid;
+    if (process_handle(child, &tf->x[2]) != VIPER_OK)
+        tf->x[2] = VIPER_HANDLE_INVALID;
+    return VIPER_OK;
 }
 
 int64_t sys_exit(struct trap_frame *tf)

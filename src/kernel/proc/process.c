@@ -52,6 +52,8 @@ struct process *proc_alloc(struct process *parent, const char *name)
     struct process *p = kzalloc(sizeof *p);
     if (!p)
         return NULL;
+    obj_init(&p->obj, OBJ_PROCESS);   /* this reference is the process tree's */
+    handle_table_init(&p->handles, VIPER_HANDLES_MAX_DEFAULT);
     p->pid = next_pid++;
     strlcpy(p->name, name, sizeof p->name);
     list_init(&p->children);
@@ -83,10 +85,21 @@ void proc_free_unstarted(struct process *p)
     }
     list_remove(&p->all_node);
     nprocs--;
-    kfree(p);
+    handle_table_destroy(&p->handles);
+    obj_put(&p->obj);
 }
 
-int proc_fork(struct trap_frame *tf, int64_t *pid)
+void proc_obj_destroy(struct object *o)
+{
+    kfree(container_of(o, struct process, obj));
+}
+
+uint32_t proc_obj_signals(struct object *o)
+{
+    return container_of(o, struct process, obj)->zombie ? VIPER_SIGNAL_PROCESS_EXITED : 0;
+}
+
+int proc_fork(struct trap_frame *tf, int64_t *pid, struct process **out)
 {
     struct thread *self = sched_current();
     struct process *parent = self->proc;
@@ -102,6 +115,7 @@ int proc_fork(struct trap_frame *tf, int64_t *pid)
     *t->tf = *tf;            /* the child resumes where the parent called fork */
     t->tf->x[0] = VIPER_OK;
     t->tf->x[1] = 0;         /* fork() is 0 in the child */
+    t->tf->x[2] = VIPER_HANDLE_INVALID;
     t->priority = self->priority;
     fpu_flush(self);
     if (self->fp_valid) {
@@ -109,6 +123,7 @@ int proc_fork(struct trap_frame *tf, int64_t *pid)
         t->fp_valid = true;
     }
     *pid = child->pid;
+    *out = child;
     uint64_t flags = arch_irq_save();
     sched_make_runnable(t);
     arch_irq_restore(flags);
@@ -122,6 +137,7 @@ void proc_thread_died(struct process *p)
         vm_destroy(p->vm);
         p->vm = NULL;
     }
+    handle_table_destroy(&p->handles);   /* endpoints close: peers see PEER_CLOSED */
     if (!p->parent) {   /* init is gone: nothing is left to run user space */
         kprintf("init: exited (reason %d, code %ld); powering off\n", p->exit_reason,
                 (long)p->exit_code);
@@ -136,6 +152,7 @@ void proc_thread_died(struct process *p)
             wq_wake_all(&init_proc->child_exit);
     }
     p->zombie = true;
+    obj_signal(&p->obj);
     wq_wake_all(&p->parent->child_exit);
 }
 
@@ -189,7 +206,7 @@ static void proc_reap(struct process *c)
     c->parent->live_children--;
     list_remove(&c->all_node);
     nprocs--;
-    kfree(c);
+    obj_put(&c->obj);   /* freed now, or when the last process handle closes */
 }
 
 int proc_wait(int64_t pid, bool nohang, int64_t *out_pid, int64_t *reason, int64_t *code)

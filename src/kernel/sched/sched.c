@@ -279,6 +279,12 @@ void wq_wake_all(struct wait_queue *wq)
     arch_irq_restore(flags);
 }
 
+void sched_wake(struct thread *t)
+{
+    if (t->state == THREAD_BLOCKED)
+        wake(t, VIPER_OK);
+}
+
 void sched_interrupt(struct thread *t)
 {
     uint64_t flags = arch_irq_save();

@@ -6,6 +6,7 @@
  * here allocates, and the table lookup is one bounds check and a load.
  */
 #include "arch/timer.h"
+#include "cap/object.h"
 #include "kernel/log.h"
 #include "dev/console.h"
 #include "mm/pmm.h"
@@ -81,6 +82,7 @@ int64_t sys_kstat(struct trap_frame *tf)
         .processes = proc_count(),
         .threads = thread_count(),
         .context_switches = sched_context_switches(),
+        .objects = obj_live_count(),
     };
     return copy_to_user(tf->x[0], &k, sizeof k);
 }

@@ -12,13 +12,17 @@
 #include <stdint.h>
 #include "lib/list.h"
 
-enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_HEAP, VMA_STACK };
+enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_HEAP, VMA_STACK, VMA_SHM };
+
+struct shm;
 
 struct vma {
     uint64_t start, end;      /* page aligned, end exclusive */
     uint32_t prot;            /* VIPER_PROT_* */
     enum vma_kind kind;
     struct list node;         /* in vm_space.vmas, sorted by start */
+    struct shm *shm;          /* VMA_SHM: the object (a reference) ... */
+    uint64_t shm_base;        /* ... and the address its page 0 is mapped at */
 };
 
 struct vm_space {
@@ -44,6 +48,9 @@ struct vm_space *vm_fork(struct vm_space *parent);
 
 /* Add a VMA [start, start+len); VIPER_ERR_INVALID on overlap or a bad range. */
 int vm_map(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot, enum vma_kind kind);
+
+/* Map all of shared-memory object shm at addr (free, page aligned) with prot. */
+int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *shm);
 
 /* Remove [start, start+len) (VMAs are split as needed); frees its pages. */
 int vm_unmap(struct vm_space *vm, uint64_t start, uint64_t len);

@@ -9,6 +9,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "cap/handle.h"
+#include "cap/object.h"
 #include "lib/list.h"
 #include "proc/thread.h"
 #include "sched/wait.h"
@@ -22,6 +24,7 @@
 struct vm_space;
 
 struct process {
+    struct object obj;               /* handles to the process hold references */
     int64_t pid;
     char name[PROC_NAME_MAX];
     struct process *parent;
@@ -38,6 +41,7 @@ struct process {
     struct wait_queue child_exit;    /* the parent's wait() sleeps here */
     uint64_t live_children;
     uint64_t children_limit;
+    struct handle_table handles;
     const void *exe;                 /* the program's ELF in the initrd (fault reports) */
     uint64_t exe_size;
 };
@@ -49,8 +53,8 @@ int proc_start_init(const struct fdt *fdt, const char *path);
 /* The current thread's process (NULL on an idle thread). */
 struct process *proc_current(void);
 
-/* fork the current process (only the calling thread); *pid = the child's pid. */
-int proc_fork(struct trap_frame *tf, int64_t *pid);
+/* fork the current process (only the calling thread); *pid = the child's pid, *child its object. */
+int proc_fork(struct trap_frame *tf, int64_t *pid, struct process **child);
 
 /* End the current process; never returns. */
 _Noreturn void proc_exit(int reason, int64_t code);
@@ -71,6 +75,10 @@ _Noreturn void thread_exit(int64_t value);
 int thread_join(int64_t tid, int64_t *value);
 struct thread *thread_find(struct process *p, int64_t tid);
 void thread_release_stack(struct thread *t);
+
+/* Object hooks (cap/object.c): free a reaped process; its signals. */
+void proc_obj_destroy(struct object *o);
+uint32_t proc_obj_signals(struct object *o);
 
 /* Live process and thread counts (kstat). */
 uint64_t proc_count(void);

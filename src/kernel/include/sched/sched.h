@@ -33,6 +33,9 @@ void sched_block(void);
 void sched_sleep_until(struct thread *t, uint64_t deadline_ns);
 void sched_cancel_sleep(struct thread *t);
 
+/* Wake t if it is blocked (wait_many observers); IRQs masked. */
+void sched_wake(struct thread *t);
+
 /* Wake a blocked thread early with VIPER_ERR_PEER_CLOSED (its process is being killed). */
 void sched_interrupt(struct thread *t);
 

@@ -34,22 +34,26 @@ _Noreturn void viper_exit(int64_t code)
 }
 
 int64_t viper_spawn(const char *path, const char *const *argv, const char *const *envp,
-                    int64_t *pid_out)
+                    const uint32_t *handles, uint64_t nhandles, int64_t *pid_out,
+                    uint64_t *process_out)
 {
     register uint64_t x8 __asm__("x8") = VIPER_SYS_SPAWN;
     register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)path;
     register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)argv;
     register uint64_t x2 __asm__("x2") = (uint64_t)(uintptr_t)envp;
-    register uint64_t x3 __asm__("x3");
-    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    register uint64_t x3 __asm__("x3") = (uint64_t)(uintptr_t)handles;
+    register uint64_t x4 __asm__("x4") = (uint64_t)nhandles;
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x8) : : "memory");
     if ((int64_t)x0 == VIPER_OK) {
         if (pid_out != NULL)
             *pid_out = (int64_t)x1;
+        if (process_out != NULL)
+            *process_out = (uint64_t)x2;
     }
     return (int64_t)x0;
 }
 
-int64_t viper_fork(int64_t *pid_out)
+int64_t viper_fork(int64_t *pid_out, uint64_t *process_out)
 {
     register uint64_t x8 __asm__("x8") = VIPER_SYS_FORK;
     register uint64_t x0 __asm__("x0");
@@ -60,6 +64,8 @@ int64_t viper_fork(int64_t *pid_out)
     if ((int64_t)x0 == VIPER_OK) {
         if (pid_out != NULL)
             *pid_out = (int64_t)x1;
+        if (process_out != NULL)
+            *process_out = (uint64_t)x2;
     }
     return (int64_t)x0;
 }
@@ -295,5 +301,211 @@ int64_t viper_kstat(struct viper_kstat *out)
     register uint64_t x2 __asm__("x2");
     register uint64_t x3 __asm__("x3");
     __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_handle_close(uint64_t handle)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_HANDLE_CLOSE;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_handle_dup(uint64_t handle, uint64_t *handle_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_HANDLE_DUP;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (handle_out != NULL)
+            *handle_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_cap_derive(uint64_t handle, uint64_t rights, uint64_t *handle_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CAP_DERIVE;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1") = (uint64_t)rights;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (handle_out != NULL)
+            *handle_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_cap_revoke(uint64_t handle)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CAP_REVOKE;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_cap_query(uint64_t handle, uint64_t *type_out, uint64_t *rights_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CAP_QUERY;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (type_out != NULL)
+            *type_out = (uint64_t)x1;
+        if (rights_out != NULL)
+            *rights_out = (uint64_t)x2;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_chan_create(uint64_t *end0_out, uint64_t *end1_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CHAN_CREATE;
+    register uint64_t x0 __asm__("x0");
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "=r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (end0_out != NULL)
+            *end0_out = (uint64_t)x1;
+        if (end1_out != NULL)
+            *end1_out = (uint64_t)x2;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_chan_send(uint64_t handle, const struct viper_msg *msg, uint64_t flags)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CHAN_SEND;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)msg;
+    register uint64_t x2 __asm__("x2") = (uint64_t)flags;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_chan_recv(uint64_t handle, const struct viper_msg *msg, uint64_t deadline_ns,
+                        uint64_t *len_out, uint64_t *nhandles_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CHAN_RECV;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)msg;
+    register uint64_t x2 __asm__("x2") = (uint64_t)deadline_ns;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (len_out != NULL)
+            *len_out = (uint64_t)x1;
+        if (nhandles_out != NULL)
+            *nhandles_out = (uint64_t)x2;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_chan_call(uint64_t handle, const struct viper_msg *request,
+                        const struct viper_msg *reply, uint64_t deadline_ns, uint64_t *len_out,
+                        uint64_t *nhandles_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CHAN_CALL;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)request;
+    register uint64_t x2 __asm__("x2") = (uint64_t)(uintptr_t)reply;
+    register uint64_t x3 __asm__("x3") = (uint64_t)deadline_ns;
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (len_out != NULL)
+            *len_out = (uint64_t)x1;
+        if (nhandles_out != NULL)
+            *nhandles_out = (uint64_t)x2;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_wait_many(struct viper_wait_item *items, uint64_t count, uint64_t deadline_ns,
+                        uint64_t *ready_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_WAIT_MANY;
+    register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)items;
+    register uint64_t x1 __asm__("x1") = (uint64_t)count;
+    register uint64_t x2 __asm__("x2") = (uint64_t)deadline_ns;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (ready_out != NULL)
+            *ready_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_shm_create(uint64_t size, uint64_t *handle_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_SHM_CREATE;
+    register uint64_t x0 __asm__("x0") = (uint64_t)size;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (handle_out != NULL)
+            *handle_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_shm_map(uint64_t handle, uint64_t addr, uint64_t prot, uint64_t *addr_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_SHM_MAP;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1") = (uint64_t)addr;
+    register uint64_t x2 __asm__("x2") = (uint64_t)prot;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (addr_out != NULL)
+            *addr_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_registry_register(uint64_t registry, const char *name, uint64_t endpoint)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_REGISTRY_REGISTER;
+    register uint64_t x0 __asm__("x0") = (uint64_t)registry;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)name;
+    register uint64_t x2 __asm__("x2") = (uint64_t)endpoint;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_registry_open(uint64_t registry, const char *name, uint64_t *channel_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_REGISTRY_OPEN;
+    register uint64_t x0 __asm__("x0") = (uint64_t)registry;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)name;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (channel_out != NULL)
+            *channel_out = (uint64_t)x1;
+    }
     return (int64_t)x0;
 }

@@ -27,17 +27,23 @@ _Noreturn void viper_exit(int64_t code);
 
 /*
  * Start the boot-filesystem program at path as a new child process with argv and envp (either
- * may be NULL: empty). Errors: VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT,
- * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT, VIPER_ERR_INVALID.
+ * may be NULL: empty). The nhandles (at most 8) handles move to the child, which finds them in
+ * its auxv (VIPER_AT_HANDLE entries, in order). Returns the pid and a process handle (READ:
+ * wait_many on VIPER_SIGNAL_PROCESS_EXITED). Errors: VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND,
+ * VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT, VIPER_ERR_INVALID,
+ * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED.
  */
 int64_t viper_spawn(const char *path, const char *const *argv, const char *const *envp,
-                    int64_t *pid_out);
+                    const uint32_t *handles, uint64_t nhandles, int64_t *pid_out,
+                    uint64_t *process_out);
 
 /*
- * Copy the calling process (copy-on-write); the child gets pid 0, the parent the child's pid.
- * Only the calling thread is copied. Errors: VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ * Copy the calling process (copy-on-write); the child gets pid 0, the parent the child's pid
+ * and a process handle. Only the calling thread is copied; the child's handle table starts
+ * empty (handles are capabilities: they are passed on explicitly, never inherited). Errors:
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
  */
-int64_t viper_fork(int64_t *pid_out);
+int64_t viper_fork(int64_t *pid_out, uint64_t *process_out);
 
 /*
  * Replace the calling process's image; argv, envp and auxv are placed on the new stack. Does
@@ -130,3 +136,107 @@ int64_t viper_set_limit(uint64_t kind, uint64_t value);
  * must be 8-byte aligned. Errors: VIPER_ERR_FAULT, VIPER_ERR_INVALID.
  */
 int64_t viper_kstat(struct viper_kstat *out);
+
+/*
+ * Close a handle. The object goes when its last handle (or in-flight message) goes. Errors:
+ * VIPER_ERR_BAD_HANDLE.
+ */
+int64_t viper_handle_close(uint64_t handle);
+
+/*
+ * A second handle to the same object with the same rights, a sibling of the original in the
+ * derivation tree (revoking the original does not take it). Errors: VIPER_ERR_BAD_HANDLE,
+ * VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_handle_dup(uint64_t handle, uint64_t *handle_out);
+
+/*
+ * A new handle with rights & the original's rights (never more), a child of the original in the
+ * derivation tree. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_LIMIT,
+ * VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_cap_derive(uint64_t handle, uint64_t rights, uint64_t *handle_out);
+
+/*
+ * Invalidate every handle derived from this one, directly or not, in every process (and in
+ * messages in flight). The handle itself stays. Errors: VIPER_ERR_BAD_HANDLE.
+ */
+int64_t viper_cap_revoke(uint64_t handle);
+
+/* The object type (VIPER_OBJ_*) and the rights of a handle. Errors: VIPER_ERR_BAD_HANDLE. */
+int64_t viper_cap_query(uint64_t handle, uint64_t *type_out, uint64_t *rights_out);
+
+/*
+ * A channel: two connected endpoints, each with READ, WRITE, TRANSFER, DERIVE. Errors:
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ */
+int64_t viper_chan_create(uint64_t *end0_out, uint64_t *end1_out);
+
+/*
+ * Queue a message (at most 256 bytes and 4 handles) at the peer. The handles move with it: all
+ * or nothing. Blocks while the peer's queue is full (64 messages) unless flags has
+ * VIPER_CHAN_NONBLOCK. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED,
+ * VIPER_ERR_INVALID, VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK,
+ * VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_chan_send(uint64_t handle, const struct viper_msg *msg, uint64_t flags);
+
+/*
+ * Take the next message: bytes into msg->data (capacity msg->len), handles into msg->handles
+ * (capacity msg->nhandles). deadline: VIPER_DEADLINE_POLL (never wait),
+ * VIPER_DEADLINE_INFINITE, or an absolute clock_get time. After the peer closed and the queue
+ * is drained: PEER_CLOSED. A message that does not fit stays queued (INVALID or LIMIT). Errors:
+ * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ * VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK, VIPER_ERR_TIMED_OUT, VIPER_ERR_LIMIT.
+ */
+int64_t viper_chan_recv(uint64_t handle, const struct viper_msg *msg, uint64_t deadline_ns,
+                        uint64_t *len_out, uint64_t *nhandles_out);
+
+/*
+ * Send request and wait for the next message on the same endpoint (the reply), in one call. If
+ * the peer is waiting in chan_recv the CPU goes straight to it. Errors: VIPER_ERR_BAD_HANDLE,
+ * VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED,
+ * VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ */
+int64_t viper_chan_call(uint64_t handle, const struct viper_msg *request,
+                        const struct viper_msg *reply, uint64_t deadline_ns, uint64_t *len_out,
+                        uint64_t *nhandles_out);
+
+/*
+ * Wait until some item's handle has one of its requested signals (VIPER_SIGNAL_*); every item's
+ * pending field is set to the signals it has now. At most 256 items. Errors:
+ * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ * VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_wait_many(struct viper_wait_item *items, uint64_t count, uint64_t deadline_ns,
+                        uint64_t *ready_out);
+
+/*
+ * A zeroed shared-memory object of size bytes (rounded up to pages, at most 64 MiB), charged to
+ * the caller's memory limit; handle rights READ, WRITE, TRANSFER, DERIVE. Errors:
+ * VIPER_ERR_INVALID, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ */
+int64_t viper_shm_create(uint64_t size, uint64_t *handle_out);
+
+/*
+ * Map the whole object into the caller (addr is a hint unless page aligned and free) with prot;
+ * unmap with munmap. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID,
+ * VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_shm_map(uint64_t handle, uint64_t addr, uint64_t prot, uint64_t *addr_out);
+
+/*
+ * Register a channel endpoint under name (1-31 characters, e.g. FSD:); the endpoint handle
+ * moves to the registry. Each registry_open of the name sends one message through it carrying
+ * the server's end of a new channel. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED,
+ * VIPER_ERR_INVALID, VIPER_ERR_FAULT, VIPER_ERR_BUSY, VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_registry_register(uint64_t registry, const char *name, uint64_t endpoint);
+
+/*
+ * Connect to the server registered under name: returns the client end of a new channel whose
+ * other end went to the server. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED,
+ * VIPER_ERR_NOT_FOUND, VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK,
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ */
+int64_t viper_registry_open(uint64_t registry, const char *name, uint64_t *channel_out);

@@ -1,0 +1,51 @@
+/*
+ * ipc/channel.h - channel endpoints and messages.  Design: docs/ipc.md.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include "cap/handle.h"
+#include "cap/object.h"
+#include "sched/wait.h"
+#include "viper/types.h"
+
+struct chan_msg {
+    struct list node;                        /* in the receiving endpoint's queue */
+    uint32_t len;
+    uint32_t nhandles;
+    struct cap *caps[VIPER_MSG_MAX_HANDLES]; /* in flight: in no table */
+    uint8_t data[VIPER_MSG_MAX_BYTES];
+};
+
+struct endpoint {
+    struct object obj;
+    struct endpoint *peer;       /* NULL once the peer is gone (holds a reference) */
+    struct list queue;           /* messages waiting to be received here */
+    uint32_t queued;
+    struct wait_queue readers;   /* blocked in receive on this endpoint */
+    struct wait_queue writers;   /* blocked sending to this endpoint (queue full) */
+};
+
+/* Two connected endpoints, each with one reference (for the caller's caps). */
+int chan_create_pair(struct endpoint **a, struct endpoint **b);
+
+/*
+ * Queue msg at ep's peer.  The caps in msg are already detached from the
+ * sender's table; on failure the caller still owns msg.  May block unless
+ * nonblock.
+ */
+int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock);
+
+/* Take the next message for ep, waiting until deadline (VIPER_DEADLINE_*). */
+int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out);
+
+/* Put a message back at the head of ep's queue (it could not be delivered). */
+void chan_requeue(struct endpoint *ep, struct chan_msg *msg);
+
+/* Free a message and every cap still in it. */
+void chan_msg_free(struct chan_msg *msg);
+
+struct chan_msg *chan_msg_alloc(void);
+
+void chan_destroy(struct object *o);
+uint32_t chan_signals(struct object *o);

@@ -1,0 +1,137 @@
+/*
+ * channel.c - endpoint queues: the core of the channels lab.
+ *
+ * A message is queued at the receiving endpoint.  Peer links are weak
+ * (no references, or two endpoints would keep each other alive): an
+ * endpoint being destroyed clears its peer's link and wakes everyone
+ * waiting on the peer.  Callers hold a reference on the endpoint they
+ * operate on for the whole call, so it cannot vanish while they sleep.
+ * Single scheduling CPU with IRQs masked in the kernel: no locks.
+ */
+#include "ipc/channel.h"
+#include "mm/slab.h"
+#include "viper/errors.h"
+
+static struct slab_cache *msg_cache;
+
+struct chan_msg *chan_msg_alloc(void)
+{
+    if (!msg_cache)
+        msg_cache = slab_cache_create("chan_msg", sizeof(struct chan_msg), 16);
+    struct chan_msg *msg = msg_cache ? slab_alloc(msg_cache) : NULL;
+    if (msg)
+        msg->nhandles = 0;
+    return msg;
+}
+
+void chan_msg_free(struct chan_msg *msg)
+{
+    for (uint32_t i = 0; i < msg->nhandles; i++)
+        if (msg->caps[i])
+            cap_destroy(msg->caps[i]);
+    slab_free(msg_cache, msg);
+}
+
+static void endpoint_init(struct endpoint *ep)
+{
+    obj_init(&ep->obj, OBJ_CHANNEL);
+    list_init(&ep->queue);
+    wq_init(&ep->readers);
+    wq_init(&ep->writers);
+}
+
+int chan_create_pair(struct endpoint **a, struct endpoint **b)
+{
+    struct endpoint *x = kzalloc(sizeof *x), *y = kzalloc(sizeof *y);
+    if (!x || !y) {
+        kfree(x);
+        kfree(y);
+        return VIPER_ERR_NO_MEMORY;
+    }
+    endpoint_init(x);
+    endpoint_init(y);
+    x->peer = y;
+    y->peer = x;
+    *a = x;
+    *b = y;
+    return VIPER_OK;
+}
+
+int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock)
+{
+    for (;;) {
+        struct endpoint *peer = ep->peer;
+        if (!peer)
+            return VIPER_ERR_PEER_CLOSED;
+        if (peer->queued < VIPER_CHAN_QUEUE_MAX) {
+            list_push_back(&peer->queue, &msg->node);
+            peer->queued++;
+            wq_wake_one(&peer->readers);
+            obj_signal(&peer->obj);
+            return VIPER_OK;
+        }
+        if (nonblock)
+            return VIPER_ERR_WOULD_BLOCK;
+        int err = wq_wait(&peer->writers, WAIT_FOREVER);
+        if (err)
+            return err;
+    }
+}
+
+int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out)
+{
+    for (;;) {
+        if (ep->queued) {
+            *out = container_of(list_pop_front(&ep->queue), struct chan_msg, node);
+            ep->queued--;
+            wq_wake_one(&ep->writers);
+            if (ep->peer)
+                obj_signal(&ep->peer->obj);   /* the peer may be writable again */
+            return VIPER_OK;
+        }
+        if (!ep->peer)
+            return VIPER_ERR_PEER_CLOSED;
+        if (deadline == VIPER_DEADLINE_POLL)
+            return VIPER_ERR_WOULD_BLOCK;
+        int err = wq_wait(&ep->readers, deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
+        if (err)
+            return err;
+    }
+}
+
+void chan_requeue(struct endpoint *ep, struct chan_msg *msg)
+{
+    list_push_front(&ep->queue, &msg->node);
+    ep->queued++;
+}
+
+uint32_t chan_signals(struct object *o)
+{
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
+    uint32_t s = 0;
+    if (ep->queued)
+        s |= VIPER_SIGNAL_READABLE;
+    if (!ep->peer)
+        s |= VIPER_SIGNAL_PEER_CLOSED;
+    else if (ep->peer->queued < VIPER_CHAN_QUEUE_MAX)
+        s |= VIPER_SIGNAL_WRITABLE;
+    return s;
+}
+
+void chan_destroy(struct object *o)
+{
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
+    while (ep->queued) {
+        ep->queued--;
+        chan_msg_free(container_of(list_pop_front(&ep->queue), struct chan_msg, node));
+    }
+    struct endpoint *peer = ep->peer;
+    if (peer) {
+        peer->peer = NULL;
+        wq_wake_all(&peer->readers);   /* they see PEER_CLOSED once drained */
+        wq_wake_all(&peer->writers);   /* they see PEER_CLOSED at once */
+        obj_signal(&peer->obj);
+    }
+    wq_wake_all(&ep->writers);         /* senders blocked on our full queue */
+    kfree(ep);
+}
