@@ -5,9 +5,9 @@
                          [--initrd build/initrd.cpio]
                          [--only NAME[,NAME]] [--list] [--log-dir build/grade]
 
-Tests come from grade/tests_kernel.py.  Each test gets a fresh random nonce,
-passed to the kernel as `nonce=<16 hex>`; result lines are believed only
-when they carry it.  Timeouts measure lack of progress and are multiplied by
+Tests come from grade/tests_kernel.py and grade/tests_user.py.  Each test
+gets a fresh random nonce, passed to the kernel as `nonce=<16 hex>`; result
+lines are believed only when they carry it.  Timeouts measure lack of progress and are multiplied by
 a scale factor calibrated at start (grade/calibrate.py; GRADE_TIMEOUT_SCALE
 overrides).  Up to -j tests (at most 2: one QEMU per core) run in parallel.
 Every test's serial log is saved as <log-dir>/<name>.log.  See docs/grader.md.
@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 import calibrate      # noqa: E402
 import qemu           # noqa: E402
 import tests_kernel   # noqa: E402
+import tests_user     # noqa: E402,F401  (registers the user-space tests in tests_kernel.TESTS)
 
 MAX_JOBS = 2
 TAIL_LINES = 15

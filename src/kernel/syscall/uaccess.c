@@ -5,7 +5,8 @@
 #include "viper/errors.h"
 #include "viper/types.h"
 
-int uaccess_copy(void *dst, const void *src, size_t n);
+int uaccess_copy_from(void *dst, const void *usrc, size_t n);
+int uaccess_copy_to(void *udst, const void *src, size_t n);
 int64_t uaccess_strncpy(char *dst, const char *usrc, size_t max);
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
 
@@ -18,14 +19,14 @@ int copy_from_user(void *dst, uint64_t usrc, size_t len)
 {
     if (!user_range(usrc, len))
         return VIPER_ERR_FAULT;
-    return uaccess_copy(dst, (const void *)usrc, len);
+    return uaccess_copy_from(dst, (const void *)usrc, len);
 }
 
 int copy_to_user(uint64_t udst, const void *src, size_t len)
 {
     if (!user_range(udst, len))
         return VIPER_ERR_FAULT;
-    return uaccess_copy((void *)udst, src, len);
+    return uaccess_copy_to((void *)udst, src, len);
 }
 
 int64_t copy_string_from_user(char *dst, uint64_t usrc, size_t max)

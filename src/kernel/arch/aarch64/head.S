@@ -18,7 +18,9 @@
 #define STACK_SIZE      16384
 
 #define SCTLR_RES1      0x30d00800
-#define SCTLR_MMU_ON    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12))
+/* M, C, SA, SA0, I, and UCT/UCI: EL0 may read CTR_EL0 and clean caches by VA (JITs need it). */
+#define SCTLR_MMU_ON    (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | \
+                         (1 << 15) | (1 << 26))
 /* MAIR: index 0 Device-nGnRE, 1 Normal write-back, 2 Normal non-cacheable. */
 #define MAIR_VALUE      0x44ff04
 /* TCR: 48-bit VAs in both halves, 4 KiB granules, write-back inner-shareable walks. */

@@ -86,7 +86,9 @@ pte_t *pt_walk(uint64_t *root, uint64_t va, bool create)
 
 pte_t pt_make(uint64_t pa, uint32_t flags)
 {
-    pte_t pte = pa | DESC_PAGE | DESC_ATTR_NORMAL | DESC_USER | DESC_SH | DESC_AF | DESC_NG | DESC_PXN;
+    pte_t pte = pa | DESC_PAGE | DESC_ATTR_NORMAL | DESC_SH | DESC_AF | DESC_NG | DESC_PXN;
+    if (flags & (PT_READ | PT_WRITE | PT_EXEC))
+        pte |= DESC_USER;   /* PROT_NONE: present (the page stays mapped) but EL1-only */
     if (!(flags & PT_WRITE) || (flags & PT_COW))
         pte |= DESC_RO;
     if (!(flags & PT_EXEC))
@@ -108,6 +110,8 @@ uint64_t pt_pa(pte_t pte)
 
 uint32_t pt_flags(pte_t pte)
 {
+    if (!(pte & DESC_USER))
+        return (pte & DESC_COW) ? PT_COW : 0;
     uint32_t f = PT_READ;
     if (!(pte & DESC_RO))
         f |= PT_WRITE;

@@ -5,22 +5,42 @@
  * uaccess_end.  A fault there that the VM cannot resolve makes the trap
  * handler resume at uaccess_fault, which returns VIPER_ERR_FAULT from the
  * interrupted routine (they are leaf functions: x30 is intact).
- * Byte at a time: simple and enough for syscall arguments; bulk data will
- * travel through shared memory, not through these copies.
+ * Byte at a time: simple and enough for syscall arguments; bulk data
+ * travels through shared memory, not through these copies.
  */
 #define VIPER_ERR_FAULT  -6
 #define VIPER_ERR_INVALID -1
 
     .text
     .globl uaccess_start, uaccess_end, uaccess_fault
-    .globl uaccess_copy, uaccess_strncpy
+    .globl uaccess_copy_from, uaccess_copy_to, uaccess_strncpy
 uaccess_start:
 
-/* int uaccess_copy(void *dst, const void *src, size_t n): 0 or VIPER_ERR_FAULT */
-uaccess_copy:
+/*
+ * The user side of every copy uses the unprivileged forms (LDTRB/STTRB):
+ * the MMU checks them with EL0's permissions, so the kernel can read or
+ * write only what the program itself could (not PROT_NONE pages, not
+ * read-only pages, not kernel memory), and a write to a COW page faults
+ * and is resolved like the program's own write.
+ */
+
+/* int uaccess_copy_from(void *dst, const void *usrc, size_t n): 0 or VIPER_ERR_FAULT */
+uaccess_copy_from:
+    cbz     x2, 2f
+1:  ldtrb   w3, [x1]
+    strb    w3, [x0], #1
+    add     x1, x1, #1
+    subs    x2, x2, #1
+    b.ne    1b
+2:  mov     x0, #0
+    ret
+
+/* int uaccess_copy_to(void *udst, const void *src, size_t n): 0 or VIPER_ERR_FAULT */
+uaccess_copy_to:
     cbz     x2, 2f
 1:  ldrb    w3, [x1], #1
-    strb    w3, [x0], #1
+    sttrb   w3, [x0]
+    add     x0, x0, #1
     subs    x2, x2, #1
     b.ne    1b
 2:  mov     x0, #0
@@ -32,9 +52,10 @@ uaccess_strncpy:
     mov     x4, #0
 1:  cmp     x4, x2
     b.hs    3f
-    ldrb    w3, [x1, x4]
+    ldtrb   w3, [x1]
     strb    w3, [x0, x4]
     cbz     w3, 2f
+    add     x1, x1, #1
     add     x4, x4, #1
     b       1b
 2:  mov     x0, x4

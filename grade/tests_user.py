@@ -1,0 +1,214 @@
+"""grade/tests_user.py - the user-space tests: programs in the initrd, run as init.
+
+Each test boots the kernel with `init=/tests/<prog>` (tests/user/<prog>.c,
+built into build/initrd.cpio by mk/user.mk) and reads the harness's lines
+(tests/user/utest.h), believed only with this run's nonce:
+
+  UTEST <nonce> START <prog>
+  UTEST <nonce> PASS <prog>.<case>            (or FAIL <prog>.<case>: <reason>)
+  UTEST <nonce> EXPECT-FAULT <prog>.<case> pid N: <what>
+  UTEST <nonce> DONE passed=N failed=M
+
+It requires DONE with failed=0 and N > 0, exactly N distinct PASS lines of
+this program and no FAIL, that every `user fault:` report of the kernel was
+announced by an EXPECT-FAULT line for that pid (the kernel killed nobody
+else) and every announced fault got its report, then
+`init: exited (reason 0, code 0)` and a power-off.  user_faults also checks
+each report's content.  Registered in the same table as tests_kernel.py.
+"""
+
+import re
+
+from tests_kernel import Fail, expect_poweroff, test
+
+DONE_TIMEOUT = 20          # nominal seconds without output
+FAULT_HEAD_RX = (r"^user fault: pid (\d+) \(([^)]*)\) thread (\d+): (.+?) at (\S+)\s*$")
+FAULT_OOM_RX = r"^user fault: pid (\d+) \(([^)]*)\): out of memory at 0x[0-9a-f]+; killed\s*$"
+FAULT_KILLED_RX = r"^user fault: pid (\d+) killed\s*$"
+
+
+def fault_reports(text):
+    """{pid: report text} for every `user fault:` report (kill or OOM) in text."""
+    reports = {}
+    for m in re.finditer(FAULT_OOM_RX, text, re.MULTILINE):
+        reports[int(m.group(1))] = m.group(0)
+    for m in re.finditer(FAULT_HEAD_RX, text, re.MULTILINE):
+        pid = int(m.group(1))
+        end = re.compile(r"^user fault: pid %d killed\s*$" % pid, re.MULTILINE).search(
+            text, m.end())
+        reports[pid] = text[m.start():end.end()] if end else text[m.start():]
+    return reports
+
+
+def run_user(ctx, prog, timeout=DONE_TIMEOUT):
+    """Boot /tests/<prog> as init; check its results; return (output up to DONE, expected)."""
+    if not ctx.initrd:
+        raise Fail("no initrd: run `make initrd` and pass --initrd build/initrd.cpio")
+    q = ctx.boot(bootargs="init=/tests/%s quiet" % prog)
+    nonce = re.escape(ctx.nonce)
+    q.expect(r"UTEST %s START %s\b" % (nonce, re.escape(prog)), timeout=timeout)
+    done = q.expect(r"UTEST %s DONE passed=(\d+) failed=(\d+)(?=\s)" % nonce,
+                    timeout=timeout, cap=max(60, 6 * timeout))
+    text = q.output[:done.end()]
+    passed, failed = int(done.group(1)), int(done.group(2))
+    results = list(re.finditer(r"^UTEST %s (PASS|FAIL) ([\w.-]+)(?::\s*(.*))?$" % nonce,
+                               text, re.MULTILINE))
+    fails = [m for m in results if m.group(1) == "FAIL"]
+    if fails:
+        raise Fail("%s failed: %s" % (fails[0].group(2), fails[0].group(3) or "?")
+                   + (" (and %d more)" % (len(fails) - 1) if len(fails) > 1 else ""))
+    if failed:
+        raise Fail("%s reports failed=%d" % (prog, failed))
+    if passed <= 0:
+        raise Fail("%s ran no test cases" % prog)
+    names = [m.group(2) for m in results]
+    if len(names) != passed or len(set(names)) != len(names):
+        raise Fail("DONE says passed=%d but %d distinct PASS lines carry the nonce"
+                   % (passed, len(set(names))))
+    stray = [n for n in names if not n.startswith(prog + ".")]
+    if stray:
+        raise Fail("case %s does not belong to %s" % (stray[0], prog))
+    expected = check_fault_pairs(text, nonce)
+    m = q.expect(r"init: exited \(reason (-?\d+), code (-?\d+)\)", timeout=timeout)
+    if (int(m.group(1)), int(m.group(2))) != (0, 0):
+        raise Fail("init (the test program) ended with reason %s, code %s; want 0, 0"
+                   % (m.group(1), m.group(2)))
+    expect_poweroff(q)
+    ctx.note("%d cases" % passed)
+    return text, expected
+
+
+def check_fault_pairs(text, nonce):
+    """Every report announced, every announcement reported; returns {pid: (case, report)}."""
+    announced = {}
+    for m in re.finditer(r"^UTEST %s EXPECT-FAULT ([\w.-]+) pid (\d+):" % nonce, text,
+                         re.MULTILINE):
+        announced[int(m.group(2))] = (m.group(1), m.end())
+    reports = fault_reports(text)
+    for pid in sorted(reports):
+        if pid not in announced:
+            raise Fail("unexpected `user fault:` for pid %d: %s"
+                       % (pid, reports[pid].splitlines()[0]))
+    for pid, (case, pos) in sorted(announced.items()):
+        if pid not in reports:
+            raise Fail("%s: pid %d announced a fault but the kernel printed no report"
+                       % (case, pid))
+        if text.find(reports[pid]) < pos:
+            raise Fail("%s: the report for pid %d comes before its announcement" % (case, pid))
+    return {pid: (case, reports[pid]) for pid, (case, _pos) in announced.items()}
+
+
+# ---- the programs -----------------------------------------------------------
+
+@test("user_fork_cow", 3)
+def t_user_fork_cow(ctx):
+    """fork + COW: own writes on stack/heap/.data, 512 pages, a chain of 8 forks, no leaks."""
+    run_user(ctx, "fork_cow")
+
+
+@test("user_exec_args", 3)
+def t_user_exec_args(ctx):
+    """spawn/exec: argv, envp, auxv intact; missing, directory and bad-ELF paths fail cleanly."""
+    run_user(ctx, "exec_args")
+
+
+@test("user_wait_status", 3)
+def t_user_wait_status(ctx):
+    """wait: int64 exit codes, KILLED with the killer's pid, FAULT, one pid, NOHANG, errors."""
+    run_user(ctx, "wait_status")
+
+
+@test("user_many_procs", 2)
+def t_user_many_procs(ctx):
+    """64 processes alive at once (fork, then spawn), each reports, all reaped, no leaks."""
+    run_user(ctx, "many_procs")
+
+
+@test("user_sched_timing", 3)
+def t_user_sched_timing(ctx):
+    """Sleeps never early, spinner preempted, priorities honoured, starvation bounded."""
+    run_user(ctx, "sched_timing")
+
+
+@test("user_threads", 3)
+def t_user_threads(ctx):
+    """Threads: join values, shared memory, v0-v31 and exact FP across switches, limits."""
+    run_user(ctx, "threads")
+
+
+@test("user_bad_args", 3)
+def t_user_bad_args(ctx):
+    """Every syscall with NULL/kernel/unmapped/misaligned pointers and huge sizes: errors only."""
+    run_user(ctx, "bad_args")
+
+
+@test("user_fork_bomb", 2)
+def t_user_fork_bomb(ctx):
+    """A fork bomb is held by the process limits; everything is reaped and freed."""
+    run_user(ctx, "fork_bomb")
+
+
+@test("user_memory", 3)
+def t_user_memory(ctx):
+    """mmap/munmap/mprotect semantics, brk and malloc growth, the memory limit (OOM kill)."""
+    _text, expected = run_user(ctx, "memory")
+    oom = [pid for pid, (_case, rep) in expected.items() if "out of memory" in rep]
+    if not oom:
+        raise Fail("no `user fault: pid N (...): out of memory at 0x...; killed` line")
+
+
+# case -> (exception class, symbol the PC (or LR) must name, FAR regex or None, extra regex)
+FAULT_CASES = {
+    "stack_overflow": (r"Data Abort from lower EL", r"fault_stack_overflow[\w.]*",
+                       r"0*7fff[0-9a-f]{8}", r"stack overflow: 0x[0-9a-f]+ is the guard page"),
+    "undefined": (r"Unknown reason \(undefined instruction\)", r"fault_undefined", None, None),
+    "null_read": (r"Data Abort from lower EL", r"fault_null_read[\w.]*", r"0{16}",
+                  r"translation fault.*\bread\b"),
+    "null_write": (r"Data Abort from lower EL", r"fault_null_write[\w.]*", r"0{16}",
+                   r"translation fault.*\bwrite\b"),
+    "null_call": (r"Instruction Abort from lower EL", None, r"0{16}",
+                  r"^\s*LR\s+0x[0-9a-f]+ fault_null_call[\w.]*\+0x[0-9a-f]+"),
+    "text_write": (r"Data Abort from lower EL", r"fault_text_write[\w.]*", r"0*4[0-9a-f]{5}",
+                   r"permission fault.*\bwrite\b"),
+    "rodata_write": (r"Data Abort from lower EL", r"fault_rodata_write[\w.]*",
+                     r"0*4[0-9a-f]{5}", r"permission fault.*\bwrite\b"),
+    "kernel_read": (r"Data Abort from lower EL", r"fault_kernel_read[\w.]*", r"ffff0{12}",
+                    None),
+    "pc_align": (r"PC alignment fault", r"fault_undefined", None, None),
+    "brk": (r"BRK instruction", r"fault_brk", None, None),
+}
+
+
+@test("user_faults", 3)
+def t_user_faults(ctx):
+    """Faulting children are killed with symbolized reports; the parent carries on."""
+    _text, expected = run_user(ctx, "user_faults")
+    seen = set()
+    for pid, (case, rep) in sorted(expected.items()):
+        short = case.split(".", 1)[-1]
+        if short not in FAULT_CASES:
+            raise Fail("grader: no expectations for fault case %s" % case)
+        seen.add(short)
+        cls, sym, far, extra = FAULT_CASES[short]
+        head = re.match(FAULT_HEAD_RX, rep.splitlines()[0])
+        if not head:
+            raise Fail("%s: report does not start `user fault: pid N (name) thread T: ... at`"
+                       % case)
+        if not re.fullmatch(cls, head.group(4)):
+            raise Fail("%s: exception class `%s`, want /%s/" % (case, head.group(4), cls))
+        if sym and not re.fullmatch(sym + r"\+0x[0-9a-f]+", head.group(5)):
+            raise Fail("%s: PC symbolized as `%s`, want %s+0x..." % (case, head.group(5), sym))
+        if far and not re.search(r"^\s*FAR\s+0x" + far + r"\b", rep, re.MULTILINE):
+            raise Fail("%s: report lacks a FAR line matching 0x%s" % (case, far))
+        if extra and not re.search(extra, rep, re.MULTILINE | re.IGNORECASE):
+            raise Fail("%s: report lacks /%s/" % (case, extra))
+        for rx, what in ((r"^\s*ESR\s+0x[0-9a-f]+: EC 0x[0-9a-f]{2}", "an ESR decode"),
+                         (r"^\s*ELR\s+0x[0-9a-f]+", "the ELR"),
+                         (r"^\s*x0\s+[0-9a-f]{16}", "the registers"),
+                         (r"^user fault: pid %d killed" % pid, "`killed`")):
+            if not re.search(rx, rep, re.MULTILINE):
+                raise Fail("%s: report lacks %s" % (case, what))
+    missing = sorted(set(FAULT_CASES) - seen)
+    if missing:
+        raise Fail("no fault reported for case(s) %s" % ", ".join(missing))
+    ctx.note("%d reports" % len(expected))
