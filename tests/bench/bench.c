@@ -147,7 +147,7 @@ static uint64_t b_spawn(uint64_t n)
     uint64_t t0 = bench_ticks();
     for (uint64_t i = 0; i < n; i++) {
         int64_t pid;
-        check(viper_spawn("/bench/true", argv, envp, &pid), "spawn /bench/true");
+        check(viper_spawn("/bench/true", argv, envp, NULL, 0, &pid), "spawn /bench/true");
         check(viper_wait(pid, 0, NULL, NULL, NULL), "wait");
     }
     return bench_ticks() - t0;

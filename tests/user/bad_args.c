@@ -83,7 +83,7 @@ static void both(const char *what, const char *path, const char *const *argv,
     int64_t pid = -1;
     char label[96];
     snprintf(label, sizeof label, "spawn(%s)", what);
-    expect_err(label, viper_spawn(path, argv, envp, &pid), want, __FILE__, line);
+    expect_err(label, viper_spawn(path, argv, envp, NULL, 0, &pid), want, __FILE__, line);
     snprintf(label, sizeof label, "exec(%s)", what);
     expect_err(label, viper_exec(path, argv, envp), want, __FILE__, line);
 }
@@ -261,7 +261,7 @@ static int64_t raw_syscall(uint64_t nr, uint64_t a0)
 
 static void case_unknown_syscall(void)
 {
-    EXPECT_ERR(raw_syscall(VIPER_SYS_KSTAT + 1, 0), VIPER_ERR_NOT_SUPPORTED);
+    EXPECT_ERR(raw_syscall(VIPER_SYS_COUNT, 0), VIPER_ERR_NOT_SUPPORTED);
     EXPECT_ERR(raw_syscall(999, 0), VIPER_ERR_NOT_SUPPORTED);
     EXPECT_ERR(raw_syscall(1ull << 32, 0), VIPER_ERR_NOT_SUPPORTED);
     EXPECT_ERR(raw_syscall(~0ull, 0), VIPER_ERR_NOT_SUPPORTED);

@@ -26,7 +26,7 @@ static void case_spawn_args(void)
 {
     struct viper_kstat before = ut_kstat();
     int64_t pid = -1;
-    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, exec_helper_argv, exec_helper_envp, &pid),
+    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, exec_helper_argv, exec_helper_envp, NULL, 0, &pid),
                 VIPER_OK);
     UT_CHECK(pid > 0);
     UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 0);
@@ -61,10 +61,10 @@ static void case_empty_argv(void)
 {
     struct viper_kstat before = ut_kstat();
     int64_t pid = -1;
-    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, NULL, NULL, &pid), VIPER_OK);
+    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, NULL, NULL, NULL, 0, &pid), VIPER_OK);
     UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 42);
     static const char *const empty[] = { NULL };
-    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, empty, empty, &pid), VIPER_OK);
+    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, empty, empty, NULL, 0, &pid), VIPER_OK);
     UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 42);
     UT_CHECK_NO_LEAK(&before);
 }
@@ -84,7 +84,7 @@ static void case_many_args(void)
     argv[n] = NULL;
     struct viper_kstat before = ut_kstat();
     int64_t pid = -1;
-    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, argv, NULL, &pid), VIPER_OK);
+    UT_CHECK_EQ(viper_spawn(EXEC_HELPER_PATH, argv, NULL, NULL, 0, &pid), VIPER_OK);
     UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 0);
     UT_CHECK_NO_LEAK(&before);
 }
@@ -97,7 +97,7 @@ static void refuse(const char *path, int64_t want)
     int64_t rc = viper_exec(path, argv, NULL);
     UT_CHECK_EQ(rc, want);
     UT_INFO("exec(\"%s\") = %lld", path, (long long)rc);
-    rc = viper_spawn(path, argv, NULL, &pid);
+    rc = viper_spawn(path, argv, NULL, NULL, 0, &pid);
     UT_CHECK_EQ(rc, want);
     UT_INFO("spawn(\"%s\") = %lld", path, (long long)rc);
     UT_CHECK_EQ(survivor, 12345);

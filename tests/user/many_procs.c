@@ -69,7 +69,7 @@ static void case_spawn_64(void)
     for (; n < NPROC; n++) {
         snprintf(arg, sizeof arg, "%d", 2000 + n);
         const char *argv[] = { "exec_helper", "exit", arg, NULL };
-        if (viper_spawn("/tests/exec_helper", argv, NULL, &pids[n]) != VIPER_OK)
+        if (viper_spawn("/tests/exec_helper", argv, NULL, NULL, 0, &pids[n]) != VIPER_OK)
             break;
     }
     UT_CHECK_EQ(n, NPROC);

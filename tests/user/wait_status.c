@@ -36,7 +36,7 @@ static void case_return_from_main(void)
     struct viper_kstat before = ut_kstat();
     static const char *const argv[] = { "exec_helper", "exit", "-7", NULL };
     int64_t pid = -1;
-    UT_CHECK_EQ(viper_spawn("/tests/exec_helper", argv, NULL, &pid), VIPER_OK);
+    UT_CHECK_EQ(viper_spawn("/tests/exec_helper", argv, NULL, NULL, 0, &pid), VIPER_OK);
     UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, -7);
     UT_CHECK_NO_LEAK(&before);
 }

@@ -32,10 +32,10 @@
 /*
  * spawn: Start the boot-filesystem program at path as a new child process with argv and envp
  * (either may be NULL: empty). The nhandles (at most 8) handles move to the child, which finds
- * them in its auxv (VIPER_AT_HANDLE entries, in order). Returns the pid and a process handle
- * (READ: wait_many on VIPER_SIGNAL_PROCESS_EXITED).
+ * them in its auxv (VIPER_AT_HANDLE entries, in order). Returns the pid (process_open gives a
+ * handle to it).
  *   args:    const char *path, const char *const *argv, const char *const *envp, const uint32_t *handles, uint64_t nhandles
- *   results: int64_t pid, uint64_t process
+ *   results: int64_t pid
  *   errors:  VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY,
  *            VIPER_ERR_LIMIT, VIPER_ERR_INVALID, VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED
  *   rights:  TRANSFER on each handle passed
@@ -44,10 +44,10 @@
 
 /*
  * fork: Copy the calling process (copy-on-write); the child gets pid 0, the parent the child's
- * pid and a process handle. Only the calling thread is copied; the child's handle table starts
- * empty (handles are capabilities: they are passed on explicitly, never inherited).
+ * pid. Only the calling thread is copied; the child's handle table starts empty (handles are
+ * capabilities: they are passed on explicitly, never inherited).
  *   args:    -
- *   results: int64_t pid, uint64_t process
+ *   results: int64_t pid
  *   errors:  VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
  */
 #define VIPER_SYS_FORK             3
@@ -351,4 +351,14 @@
  */
 #define VIPER_SYS_REGISTRY_OPEN    35
 
-#define VIPER_SYS_COUNT 36 /* one past the highest number */
+/*
+ * process_open: A handle (READ, TRANSFER, DERIVE) to process pid, which must be the caller or
+ * one of its descendants; wait_many on it sees VIPER_SIGNAL_PROCESS_EXITED when the process
+ * ends.
+ *   args:    int64_t pid
+ *   results: uint64_t handle
+ *   errors:  VIPER_ERR_NOT_FOUND, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY
+ */
+#define VIPER_SYS_PROCESS_OPEN     36
+
+#define VIPER_SYS_COUNT 37 /* one past the highest number */

@@ -105,12 +105,9 @@ int64_t sys_spawn(struct trap_frame *tf)
     if (!err)
         err = proc_spawn_args(proc_current(), path, a, &child);
     kfree(a);
-    if (err)
-        return err;
-    tf->x[1] = (uint64_t)child->pid;
-    if (process_handle(child, &tf->x[2]) != VIPER_OK)
-        tf->x[2] = VIPER_HANDLE_INVALID;   /* the child runs; only the handle is missing */
-    return VIPER_OK;
+    if (!err)
+        tf->x[1] = (uint64_t)child->pid;
+    return err;
 }
 
 int64_t sys_exec(struct trap_frame *tf)
@@ -132,10 +129,16 @@ int64_t sys_fork(struct trap_frame *tf)
     int err = proc_fork(tf, &pid, &child);
     if (err)
         return err;
+    (void)child;
     tf->x[1] = (uint64_t)pid;
-    if (process_handle(child, &tf->x[2]) != VIPER_OK)
-        tf->x[2] = VIPER_HANDLE_INVALID;
     return VIPER_OK;
+}
+
+int64_t sys_process_open(struct trap_frame *tf)
+{
+    struct process *p;
+    int err = proc_find_descendant((int64_t)tf->x[0], &p);
+    return err ? err : process_handle(p, &tf->x[1]);
 }
 
 int64_t sys_exit(struct trap_frame *tf)

@@ -115,7 +115,6 @@ int proc_fork(struct trap_frame *tf, int64_t *pid, struct process **out)
     *t->tf = *tf;            /* the child resumes where the parent called fork */
     t->tf->x[0] = VIPER_OK;
     t->tf->x[1] = 0;         /* fork() is 0 in the child */
-    t->tf->x[2] = VIPER_HANDLE_INVALID;
     t->priority = self->priority;
     fpu_flush(self);
     if (self->fp_valid) {
@@ -178,19 +177,32 @@ _Noreturn void proc_exit(int reason, int64_t code)
     thread_exit(0);
 }
 
-int proc_kill(int64_t pid)
+int proc_find_descendant(int64_t pid, struct process **out)
 {
     struct process *self = proc_current();
     struct process *p = proc_find(pid);
-    if (!p || p->zombie)
+    if (!p)
         return VIPER_ERR_NOT_FOUND;
-    if (p == self)
-        proc_exit(VIPER_EXIT_KILLED, self->pid);
-    struct process *a = p->parent;
+    struct process *a = p;
     while (a && a != self)
         a = a->parent;
     if (!a)
         return VIPER_ERR_ACCESS_DENIED;
+    *out = p;
+    return VIPER_OK;
+}
+
+int proc_kill(int64_t pid)
+{
+    struct process *self = proc_current();
+    struct process *p;
+    int err = proc_find_descendant(pid, &p);
+    if (err)
+        return err;
+    if (p->zombie)
+        return VIPER_ERR_NOT_FOUND;
+    if (p == self)
+        proc_exit(VIPER_EXIT_KILLED, self->pid);
     proc_mark_killed(p, VIPER_EXIT_KILLED, self->pid);
     return VIPER_OK;
 }

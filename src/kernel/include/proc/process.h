@@ -59,6 +59,9 @@ int proc_fork(struct trap_frame *tf, int64_t *pid, struct process **child);
 /* End the current process; never returns. */
 _Noreturn void proc_exit(int reason, int64_t code);
 
+/* Process pid if it is the caller or a descendant (NOT_FOUND / ACCESS_DENIED otherwise). */
+int proc_find_descendant(int64_t pid, struct process **out);
+
 /* Kill process pid (must be a descendant of the caller). */
 int proc_kill(int64_t pid);
 

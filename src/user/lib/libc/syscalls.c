@@ -34,8 +34,7 @@ _Noreturn void viper_exit(int64_t code)
 }
 
 int64_t viper_spawn(const char *path, const char *const *argv, const char *const *envp,
-                    const uint32_t *handles, uint64_t nhandles, int64_t *pid_out,
-                    uint64_t *process_out)
+                    const uint32_t *handles, uint64_t nhandles, int64_t *pid_out)
 {
     register uint64_t x8 __asm__("x8") = VIPER_SYS_SPAWN;
     register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)path;
@@ -47,13 +46,11 @@ int64_t viper_spawn(const char *path, const char *const *argv, const char *const
     if ((int64_t)x0 == VIPER_OK) {
         if (pid_out != NULL)
             *pid_out = (int64_t)x1;
-        if (process_out != NULL)
-            *process_out = (uint64_t)x2;
     }
     return (int64_t)x0;
 }
 
-int64_t viper_fork(int64_t *pid_out, uint64_t *process_out)
+int64_t viper_fork(int64_t *pid_out)
 {
     register uint64_t x8 __asm__("x8") = VIPER_SYS_FORK;
     register uint64_t x0 __asm__("x0");
@@ -64,8 +61,6 @@ int64_t viper_fork(int64_t *pid_out, uint64_t *process_out)
     if ((int64_t)x0 == VIPER_OK) {
         if (pid_out != NULL)
             *pid_out = (int64_t)x1;
-        if (process_out != NULL)
-            *process_out = (uint64_t)x2;
     }
     return (int64_t)x0;
 }
@@ -506,6 +501,21 @@ int64_t viper_registry_open(uint64_t registry, const char *name, uint64_t *chann
     if ((int64_t)x0 == VIPER_OK) {
         if (channel_out != NULL)
             *channel_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_process_open(int64_t pid, uint64_t *handle_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_PROCESS_OPEN;
+    register uint64_t x0 __asm__("x0") = (uint64_t)pid;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (handle_out != NULL)
+            *handle_out = (uint64_t)x1;
     }
     return (int64_t)x0;
 }

@@ -28,22 +28,20 @@ _Noreturn void viper_exit(int64_t code);
 /*
  * Start the boot-filesystem program at path as a new child process with argv and envp (either
  * may be NULL: empty). The nhandles (at most 8) handles move to the child, which finds them in
- * its auxv (VIPER_AT_HANDLE entries, in order). Returns the pid and a process handle (READ:
- * wait_many on VIPER_SIGNAL_PROCESS_EXITED). Errors: VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND,
- * VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT, VIPER_ERR_INVALID,
- * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED.
+ * its auxv (VIPER_AT_HANDLE entries, in order). Returns the pid (process_open gives a handle to
+ * it). Errors: VIPER_ERR_FAULT, VIPER_ERR_NOT_FOUND, VIPER_ERR_BAD_FORMAT, VIPER_ERR_NO_MEMORY,
+ * VIPER_ERR_LIMIT, VIPER_ERR_INVALID, VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED.
  */
 int64_t viper_spawn(const char *path, const char *const *argv, const char *const *envp,
-                    const uint32_t *handles, uint64_t nhandles, int64_t *pid_out,
-                    uint64_t *process_out);
+                    const uint32_t *handles, uint64_t nhandles, int64_t *pid_out);
 
 /*
- * Copy the calling process (copy-on-write); the child gets pid 0, the parent the child's pid
- * and a process handle. Only the calling thread is copied; the child's handle table starts
- * empty (handles are capabilities: they are passed on explicitly, never inherited). Errors:
- * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ * Copy the calling process (copy-on-write); the child gets pid 0, the parent the child's pid.
+ * Only the calling thread is copied; the child's handle table starts empty (handles are
+ * capabilities: they are passed on explicitly, never inherited). Errors: VIPER_ERR_NO_MEMORY,
+ * VIPER_ERR_LIMIT.
  */
-int64_t viper_fork(int64_t *pid_out, uint64_t *process_out);
+int64_t viper_fork(int64_t *pid_out);
 
 /*
  * Replace the calling process's image; argv, envp and auxv are placed on the new stack. Does
@@ -240,3 +238,10 @@ int64_t viper_registry_register(uint64_t registry, const char *name, uint64_t en
  * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
  */
 int64_t viper_registry_open(uint64_t registry, const char *name, uint64_t *channel_out);
+
+/*
+ * A handle (READ, TRANSFER, DERIVE) to process pid, which must be the caller or one of its
+ * descendants; wait_many on it sees VIPER_SIGNAL_PROCESS_EXITED when the process ends. Errors:
+ * VIPER_ERR_NOT_FOUND, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_process_open(int64_t pid, uint64_t *handle_out);
