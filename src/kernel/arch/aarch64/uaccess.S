@@ -24,9 +24,21 @@ uaccess_start:
  * and is resolved like the program's own write.
  */
 
-/* int uaccess_copy_from(void *dst, const void *usrc, size_t n): 0 or VIPER_ERR_FAULT */
+/* int uaccess_copy_from(void *dst, const void *usrc, size_t n): 0 or VIPER_ERR_FAULT
+ * Words while both sides are 8-byte aligned (message headers and payloads
+ * usually are), then bytes. */
 uaccess_copy_from:
-    cbz     x2, 2f
+    orr     x4, x0, x1
+    tst     x4, #7
+    b.ne    3f
+4:  cmp     x2, #8
+    b.lo    3f
+    ldtr    x3, [x1]
+    str     x3, [x0], #8
+    add     x1, x1, #8
+    sub     x2, x2, #8
+    b       4b
+3:  cbz     x2, 2f
 1:  ldtrb   w3, [x1]
     strb    w3, [x0], #1
     add     x1, x1, #1
@@ -37,7 +49,17 @@ uaccess_copy_from:
 
 /* int uaccess_copy_to(void *udst, const void *src, size_t n): 0 or VIPER_ERR_FAULT */
 uaccess_copy_to:
-    cbz     x2, 2f
+    orr     x4, x0, x1
+    tst     x4, #7
+    b.ne    3f
+4:  cmp     x2, #8
+    b.lo    3f
+    ldr     x3, [x1], #8
+    sttr    x3, [x0]
+    add     x0, x0, #8
+    sub     x2, x2, #8
+    b       4b
+3:  cbz     x2, 2f
 1:  ldrb    w3, [x1], #1
     sttrb   w3, [x0]
     add     x0, x0, #1
