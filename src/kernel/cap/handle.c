@@ -8,6 +8,7 @@
  * Single scheduling CPU, kernel entered with IRQs masked: no locks.
  */
 #include "cap/handle.h"
+#include "kernel/lab.h"
 #include "kernel/log.h"
 #include "mm/slab.h"
 #include "viper/errors.h"
@@ -87,6 +88,7 @@ int handle_install(struct handle_table *t, struct cap *c, uint32_t *out)
 int handle_lookup(struct handle_table *t, uint32_t h, enum obj_type type, uint32_t rights,
                   struct cap **out)
 {
+    /* LAB capabilities BEGIN lookup: decode h into index and generation; refuse 0, out-of-range indexes, free slots, a stale generation and a wrong type (VIPER_ERR_BAD_HANDLE) */
     uint32_t index = (h & 0xffff) - 1;
     uint16_t gen = (uint16_t)(h >> 16);
     if ((h & 0xffff) == 0 || index >= t->nslots)
@@ -96,8 +98,21 @@ int handle_lookup(struct handle_table *t, uint32_t h, enum obj_type type, uint32
         return VIPER_ERR_BAD_HANDLE;
     if (type && s->cap->obj->type != type)
         return VIPER_ERR_BAD_HANDLE;
+    /* LAB capabilities STUB
+    (void)h;
+    (void)type;
+    LAB_NOT_IMPLEMENTED("capabilities", "lookup");
+    struct handle_slot *s = NULL;
+    if (!s)
+        return VIPER_ERR_BAD_HANDLE;
+    LAB capabilities END */
+    /* LAB capabilities BEGIN rights: the cap must hold every right in `rights` (else VIPER_ERR_ACCESS_DENIED) */
     if ((s->cap->rights & rights) != rights)
         return VIPER_ERR_ACCESS_DENIED;
+    /* LAB capabilities STUB
+    (void)rights;
+    LAB_NOT_IMPLEMENTED("capabilities", "rights");
+    LAB capabilities END */
     *out = s->cap;
     return VIPER_OK;
 }
@@ -184,13 +199,26 @@ int handle_dup(struct handle_table *t, uint32_t h, uint32_t *out)
     return err ? err : cap_copy(t, c, c->parent, c->rights, out);
 }
 
+/* LAB capabilities BEGIN derive: a new handle to the same object, a child of h's cap in the derivation tree, with h's rights masked (h needs DERIVE) */
 int cap_derive(struct handle_table *t, uint32_t h, uint32_t mask, uint32_t *out)
 {
     struct cap *c;
     int err = handle_lookup(t, h, 0, VIPER_RIGHT_DERIVE, &c);
     return err ? err : cap_copy(t, c, c, c->rights & mask, out);
 }
+/* LAB capabilities STUB
+int cap_derive(struct handle_table *t, uint32_t h, uint32_t mask, uint32_t *out)
+{
+    (void)t;
+    (void)h;
+    (void)mask;
+    (void)out;
+    LAB_NOT_IMPLEMENTED("capabilities", "derive");
+    return VIPER_ERR_NOT_SUPPORTED;
+}
+LAB capabilities END */
 
+/* LAB capabilities BEGIN revoke: invalidate every descendant of h's cap (not h itself): caps in tables are destroyed, caps in flight are marked revoked; iterate, never recurse (chains can be arbitrarily deep) */
 /*
  * Invalidate every descendant of c.  Iterative (a user can build chains
  * of any depth; recursion would overflow the kernel stack): repeatedly
@@ -219,3 +247,12 @@ int cap_revoke(struct handle_table *t, uint32_t h)
         revoke_children(c);
     return err;
 }
+/* LAB capabilities STUB
+int cap_revoke(struct handle_table *t, uint32_t h)
+{
+    (void)t;
+    (void)h;
+    LAB_NOT_IMPLEMENTED("capabilities", "revoke");
+    return VIPER_ERR_NOT_SUPPORTED;
+}
+LAB capabilities END */

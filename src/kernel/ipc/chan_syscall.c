@@ -4,6 +4,7 @@
  */
 #include "cap/handle.h"
 #include "ipc/channel.h"
+#include "kernel/lab.h"
 #include "proc/process.h"
 #include "syscall/syscall.h"
 #include "syscall/uaccess.h"
@@ -97,12 +98,21 @@ static int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out
         return err;
     }
     msg->len = m.len;
+    /* LAB channels BEGIN transfer_out: move every checked cap out of the sender's table into the message (remember the old handle values for a failed send) */
     msg->nhandles = m.nhandles;
     for (uint32_t i = 0; i < m.nhandles; i++) {
         handle_detach(caps[i]);
         msg->caps[i] = caps[i];
         values[i] = hv[i];
     }
+    /* LAB channels STUB
+    (void)values;
+    if (m.nhandles) {
+        LAB_NOT_IMPLEMENTED("channels", "transfer_out");
+        chan_msg_free(msg);
+        return VIPER_ERR_NOT_SUPPORTED;
+    }
+    LAB channels END */
     *out = msg;
     return VIPER_OK;
 }
@@ -156,12 +166,19 @@ static int deliver(struct endpoint *ep, struct chan_msg *msg, uint64_t umsg, str
         err = VIPER_ERR_LIMIT;
     if (!err)
         err = copy_to_user(m.data, msg->data, msg->len);
+    /* LAB channels BEGIN transfer_in: install each cap of the message in the receiver's table (a revoked one arrives as VIPER_HANDLE_INVALID); on failure stop, leaving n = caps installed so far */
     for (; !err && n < msg->nhandles; n++) {
         if (msg->caps[n]->revoked)
             hv[n] = VIPER_HANDLE_INVALID;
         else
             err = handle_install(table(), msg->caps[n], &hv[n]);
     }
+    /* LAB channels STUB
+    if (!err && msg->nhandles) {
+        LAB_NOT_IMPLEMENTED("channels", "transfer_in");
+        err = VIPER_ERR_NOT_SUPPORTED;
+    }
+    LAB channels END */
     if (!err && msg->nhandles)
         err = copy_to_user(m.handles, hv, msg->nhandles * sizeof hv[0]);
     if (err) {

@@ -9,6 +9,7 @@
  * Single scheduling CPU with IRQs masked in the kernel: no locks.
  */
 #include "ipc/channel.h"
+#include "kernel/lab.h"
 #include "mm/slab.h"
 #include "viper/errors.h"
 
@@ -57,6 +58,7 @@ int chan_create_pair(struct endpoint **a, struct endpoint **b)
     return VIPER_OK;
 }
 
+/* LAB channels BEGIN enqueue: queue msg at ep's peer (PEER_CLOSED if there is none); when the peer's queue holds VIPER_CHAN_QUEUE_MAX messages, WOULD_BLOCK if nonblock, else wait on the peer's writers and retry; wake one reader and the peer's observers */
 int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock)
 {
     for (;;) {
@@ -77,7 +79,18 @@ int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock)
             return err;
     }
 }
+/* LAB channels STUB
+int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock)
+{
+    (void)ep;
+    (void)msg;
+    (void)nonblock;
+    LAB_NOT_IMPLEMENTED("channels", "enqueue");
+    return VIPER_ERR_NOT_SUPPORTED;
+}
+LAB channels END */
 
+/* LAB channels BEGIN dequeue: take the oldest message queued at ep (waking one blocked writer and the peer's observers); if none: PEER_CLOSED when the peer is gone, WOULD_BLOCK for VIPER_DEADLINE_POLL, else wait on ep's readers until the deadline */
 int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out)
 {
     for (;;) {
@@ -98,6 +111,16 @@ int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out)
             return err;
     }
 }
+/* LAB channels STUB
+int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out)
+{
+    (void)ep;
+    (void)deadline;
+    (void)out;
+    LAB_NOT_IMPLEMENTED("channels", "dequeue");
+    return VIPER_ERR_NOT_SUPPORTED;
+}
+LAB channels END */
 
 void chan_requeue(struct endpoint *ep, struct chan_msg *msg)
 {
@@ -125,6 +148,7 @@ void chan_destroy(struct object *o)
         ep->queued--;
         chan_msg_free(container_of(list_pop_front(&ep->queue), struct chan_msg, node));
     }
+    /* LAB channels BEGIN peer_closed: tell the peer (if any) that ep is gone: clear its link and wake its readers, its writers and its observers; wake the senders blocked on ep's own full queue */
     struct endpoint *peer = ep->peer;
     if (peer) {
         peer->peer = NULL;
@@ -133,5 +157,8 @@ void chan_destroy(struct object *o)
         obj_signal(&peer->obj);
     }
     wq_wake_all(&ep->writers);         /* senders blocked on our full queue */
+    /* LAB channels STUB
+    LAB_NOT_IMPLEMENTED("channels", "peer_closed");
+    LAB channels END */
     kfree(ep);
 }

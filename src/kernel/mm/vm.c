@@ -16,6 +16,7 @@
 #include "arch/cache.h"
 #include "arch/mmu.h"
 #include "ipc/shm.h"
+#include "kernel/lab.h"
 #include "kernel/log.h"
 #include "lib/string.h"
 #include "mm/pagetable.h"
@@ -239,6 +240,7 @@ uint64_t vm_find_free(struct vm_space *vm, uint64_t hint, uint64_t len)
 }
 
 /* A fresh zeroed page mapped at va with the VMA's protection. */
+/* LAB paging BEGIN demand_zero: refuse (VIPER_ERR_NO_MEMORY) past vm->mem_limit; else take a page, zero it, refcount 1, charge it to vm->pages, and point *pte at it with prot */
 static int map_zero_page(struct vm_space *vm, pte_t *pte, uint32_t prot)
 {
     if ((vm->pages + 1) * PAGE_SIZE > vm->mem_limit)
@@ -252,6 +254,16 @@ static int map_zero_page(struct vm_space *vm, pte_t *pte, uint32_t prot)
     *pte = pt_make(pa, prot);
     return VIPER_OK;
 }
+/* LAB paging STUB
+static int map_zero_page(struct vm_space *vm, pte_t *pte, uint32_t prot)
+{
+    (void)vm;
+    (void)pte;
+    (void)prot;
+    LAB_NOT_IMPLEMENTED("paging", "demand_zero");
+    return VIPER_ERR_NO_MEMORY;
+}
+LAB paging END */
 
 /* The shared-memory page behind va (not charged: the object owns it). */
 static int map_shm_page(const struct vma *v, uint64_t va, pte_t *pte)
@@ -282,6 +294,7 @@ int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *sh
 }
 
 /* Write fault on a COW page: copy it, or take it back if we are its last user. */
+/* LAB paging BEGIN cow: a write to a COW page: if this mapping is the page's only user make it writable again, else copy it to a new page (refcounts!) and map the copy; flush the TLB entry when vm is active */
 static int break_cow(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot)
 {
     uint64_t old = pt_pa(*pte);
@@ -301,6 +314,17 @@ static int break_cow(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot
         tlb_flush_page(vm->asid, va);
     return VIPER_OK;
 }
+/* LAB paging STUB
+static int break_cow(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot)
+{
+    (void)vm;
+    (void)va;
+    (void)pte;
+    (void)prot;
+    LAB_NOT_IMPLEMENTED("paging", "cow");
+    return VIPER_ERR_FAULT;
+}
+LAB paging END */
 
 int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access)
 {

@@ -218,14 +218,7 @@ int64_t sys_set_priority(struct trap_frame *tf)
     struct thread *t = tf->x[0] ? thread_find(proc_current(), (int64_t)tf->x[0]) : sched_current();
     if (!t || t->state == THREAD_ZOMBIE)
         return VIPER_ERR_NOT_FOUND;
-    uint64_t flags = arch_irq_save();
-    bool queued = t->state == THREAD_RUNNABLE;
-    if (queued)
-        list_remove(&t->run_node);   /* requeue at its new level */
-    t->priority = (uint8_t)tf->x[1];
-    if (queued)
-        sched_make_runnable(t);
-    arch_irq_restore(flags);
+    sched_set_priority(t, (uint8_t)tf->x[1]);
     if (t == sched_current())
         sched_yield();   /* a lower priority may mean someone else should run */
     return VIPER_OK;

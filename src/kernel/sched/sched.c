@@ -15,6 +15,7 @@
 #include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "arch/timer.h"
+#include "kernel/lab.h"
 #include "kernel/log.h"
 #include "mm/vm.h"
 #include "proc/process.h"
@@ -60,6 +61,7 @@ void sched_init(void)
     list_init(&idle_thread.sleep_node);
 }
 
+/* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
 static void runq_push(struct thread *t)
 {
     unsigned l = level_of(t);
@@ -75,12 +77,37 @@ static struct thread *runq_pop(unsigned l)
     return t;
 }
 
-/* Highest level with a runnable thread, unless a lower one has starved. */
-static struct thread *pick_next(uint64_t now)
+static void runq_remove(struct thread *t)
 {
-    if (!runq_mask)
-        return &idle_thread;
-    unsigned best = 31 - (unsigned)__builtin_clz(runq_mask);
+    unsigned l = level_of(t);
+    list_remove(&t->run_node);
+    if (list_empty(&runq[l]))
+        runq_mask &= ~(1u << l);
+}
+/* LAB scheduler STUB
+static void runq_push(struct thread *t)
+{
+    (void)t;
+    LAB_NOT_IMPLEMENTED("scheduler", "runq");
+}
+
+static struct thread *runq_pop(unsigned l)
+{
+    (void)l;
+    LAB_NOT_IMPLEMENTED("scheduler", "runq");
+    return &idle_thread;
+}
+
+static void runq_remove(struct thread *t)
+{
+    (void)t;
+    LAB_NOT_IMPLEMENTED("scheduler", "runq");
+}
+LAB scheduler END */
+
+/* LAB scheduler BEGIN aging: return the head of a level below best that has waited runnable longer than SCHED_STARVATION_NS (taking it off its queue), or NULL */
+static struct thread *take_starved(uint64_t now, unsigned best)
+{
     for (unsigned l = 0; l < best; l++) {
         if (!(runq_mask & (1u << l)))
             continue;
@@ -88,8 +115,37 @@ static struct thread *pick_next(uint64_t now)
         if (now - head->runnable_since > SCHED_STARVATION_NS)
             return runq_pop(l);
     }
-    return runq_pop(best);
+    return NULL;
 }
+/* LAB scheduler STUB
+static struct thread *take_starved(uint64_t now, unsigned best)
+{
+    (void)now;
+    (void)best;
+    LAB_NOT_IMPLEMENTED("scheduler", "aging");
+    return NULL;
+}
+LAB scheduler END */
+
+/* LAB scheduler BEGIN pick: the next thread: a starved one (take_starved), else the head of the highest non-empty level, else the idle thread */
+static struct thread *pick_next(uint64_t now)
+{
+    if (!runq_mask)
+        return &idle_thread;
+    unsigned best = 31 - (unsigned)__builtin_clz(runq_mask);
+    struct thread *starved = take_starved(now, best);
+    return starved ? starved : runq_pop(best);
+}
+/* LAB scheduler STUB
+static struct thread *pick_next(uint64_t now)
+{
+    (void)now;
+    (void)take_starved;
+    (void)runq_pop;
+    LAB_NOT_IMPLEMENTED("scheduler", "pick");
+    return &idle_thread;
+}
+LAB scheduler END */
 
 static void timer_fired(void *arg);
 
@@ -153,8 +209,12 @@ static void timer_fired(void *arg)
             break;
         wake(s, VIPER_ERR_TIMED_OUT);
     }
+    /* LAB scheduler BEGIN slice: when the running thread (not idle) has used up its slice, ask for a reschedule */
     if (current != &idle_thread && now >= slice_end)
         resched = true;
+    /* LAB scheduler STUB
+    LAB_NOT_IMPLEMENTED("scheduler", "slice");
+    LAB scheduler END */
     arm_timer();
 }
 
@@ -217,6 +277,7 @@ bool sched_need_resched(void)
     return resched;
 }
 
+/* LAB scheduler BEGIN sleep: keep the sleep list sorted by deadline (re-arm the timer when t becomes the first), and take a thread off it */
 void sched_sleep_until(struct thread *t, uint64_t deadline_ns)
 {
     struct list *pos;
@@ -237,6 +298,19 @@ void sched_cancel_sleep(struct thread *t)
         t->deadline_ns = 0;
     }
 }
+/* LAB scheduler STUB
+void sched_sleep_until(struct thread *t, uint64_t deadline_ns)
+{
+    (void)t;
+    (void)deadline_ns;
+    LAB_NOT_IMPLEMENTED("scheduler", "sleep");
+}
+
+void sched_cancel_sleep(struct thread *t)
+{
+    (void)t;
+}
+LAB scheduler END */
 
 int wq_wait(struct wait_queue *wq, uint64_t deadline_ns)
 {
@@ -276,6 +350,18 @@ void wq_wake_all(struct wait_queue *wq)
     uint64_t flags = arch_irq_save();
     while (!list_empty(&wq->waiters))
         wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
+    arch_irq_restore(flags);
+}
+
+void sched_set_priority(struct thread *t, uint8_t priority)
+{
+    uint64_t flags = arch_irq_save();
+    bool queued = t->state == THREAD_RUNNABLE;
+    if (queued)
+        runq_remove(t);   /* requeue at its new level */
+    t->priority = priority;
+    if (queued)
+        sched_make_runnable(t);
     arch_irq_restore(flags);
 }
 

@@ -33,6 +33,9 @@ void sched_block(void);
 void sched_sleep_until(struct thread *t, uint64_t deadline_ns);
 void sched_cancel_sleep(struct thread *t);
 
+/* Change t's priority, moving it to its new level's queue if it is waiting to run. */
+void sched_set_priority(struct thread *t, uint8_t priority);
+
 /* Wake t if it is blocked (wait_many observers); IRQs masked. */
 void sched_wake(struct thread *t);
 
