@@ -99,6 +99,7 @@ int handle_lookup(struct handle_table *t, uint32_t h, enum obj_type type, uint32
     if (type && s->cap->obj->type != type)
         return VIPER_ERR_BAD_HANDLE;
     /* LAB capabilities STUB
+    (void)t;
     (void)h;
     (void)type;
     LAB_NOT_IMPLEMENTED("capabilities", "lookup");

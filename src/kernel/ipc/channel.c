@@ -158,6 +158,8 @@ void chan_destroy(struct object *o)
     }
     wq_wake_all(&ep->writers);         /* senders blocked on our full queue */
     /* LAB channels STUB
+    if (ep->peer)
+        ep->peer->peer = NULL;
     LAB_NOT_IMPLEMENTED("channels", "peer_closed");
     LAB channels END */
     kfree(ep);

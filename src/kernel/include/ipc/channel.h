@@ -19,7 +19,7 @@ struct chan_msg {
 
 struct endpoint {
     struct object obj;
-    struct endpoint *peer;       /* NULL once the peer is gone (holds a reference) */
+    struct endpoint *peer;       /* NULL once the peer is gone (a weak link: no reference) */
     struct list queue;           /* messages waiting to be received here */
     uint32_t queued;
     struct wait_queue readers;   /* blocked in receive on this endpoint */
