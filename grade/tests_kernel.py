@@ -578,7 +578,7 @@ def check_gdb_user_sections(sec):
     need("user", r"viper-user: loaded symbols of \S+init\b", "viper-user did not load /init")
     need("hbreak", r"Hardware assisted breakpoint \d+ at 0x[0-9a-f]+: file \S*init\.c",
          "hbreak main did not resolve to init's main")
-    need("continue", r"^Breakpoint \d+, main \(\) at \S*init\.c", "did not stop in user main")
+    need("continue", r"^Breakpoint \d+, main \([^)]*\) at \S*init\.c", "did not stop in user main")
     pc = int(need("regs", r"^pc\s+0x([0-9a-f]+)", "no pc").group(1), 16)
     cpsr = int(need("regs", r"^cpsr\s+0x([0-9a-f]+)", "no cpsr").group(1), 16)
     main = int(need("regs", r"^\$\d+ = 0x([0-9a-f]+)", "no address of main").group(1), 16)
@@ -599,4 +599,4 @@ def check_gdb_user_sections(sec):
     need("pt", r"^\s+L3\[\s*\d+\] @pa 0x[0-9a-f]+ = 0x[0-9a-f]+\s+page", "no level-3 page entry")
     need("pt", r"^pa 0x[0-9a-f]+\s+\(4 KiB page, valid\)", "no valid page mapping for $pc")
     need("pt", r"^\s+EL0 r.x\b", "the page of $pc is not user-readable and executable")
-    need("bt", r"^#0\s+main \(\) at \S*init\.c", "bt does not show user main as frame #0")
+    need("bt", r"^#0\s+main \([^)]*\) at \S*init\.c", "bt does not show user main as frame #0")
