@@ -100,6 +100,13 @@ def check_fault_pairs(text, nonce):
 
 # ---- the programs -----------------------------------------------------------
 
+@test("user_init", 1)
+def t_user_init(ctx):
+    """The default /init runs: the first user process starts and prints its banner as pid 1."""
+    q = ctx.boot(bootargs="quiet")
+    q.expect(r"init: ViperOS user space up \(pid 1, run %s\)" % re.escape(ctx.nonce), timeout=20)
+
+
 @test("user_fork_cow", 3)
 def t_user_fork_cow(ctx):
     """fork + COW: own writes on stack/heap/.data, 512 pages, a chain of 8 forks, no leaks."""
@@ -212,3 +219,47 @@ def t_user_faults(ctx):
     if missing:
         raise Fail("no fault reported for case(s) %s" % ", ".join(missing))
     ctx.note("%d reports" % len(expected))
+
+
+# ---- capabilities and IPC ---------------------------------------------------------
+
+@test("user_caps", 3)
+def t_user_caps(ctx):
+    """Rights never grow and are checked; stale/forged handles; revoke subtrees; 5000 deep."""
+    run_user(ctx, "caps", timeout=40)
+
+
+@test("user_channels", 3)
+def t_user_channels(ctx):
+    """Channels: limits, transfer, all-or-nothing, queue of 64, deadlines, peer closed, call."""
+    run_user(ctx, "channels")
+
+
+@test("user_wait_many", 2)
+def t_user_wait_many(ctx):
+    """wait_many: 64 channels without spinning, signals, PROCESS_EXITED, deadlines, bad args."""
+    run_user(ctx, "wait_many")
+
+
+@test("user_ipc_hostile", 3)
+def t_user_ipc_hostile(ctx):
+    """Hostile IPC arguments: bad pointers, handles, sizes, names, cycles; errors only, no leaks."""
+    run_user(ctx, "ipc_hostile")
+
+
+@test("user_shm", 2)
+def t_user_shm(ctx):
+    """Shared memory: fork and spawn share it, read-only handles stay read-only, lifetime, sizes."""
+    run_user(ctx, "shm")
+
+
+@test("user_registry", 2)
+def t_user_registry(ctx):
+    """The registry: a server process, TRAVERSE-only clients, NOT_FOUND, BUSY, restart, backlog."""
+    run_user(ctx, "registry")
+
+
+@test("user_ipc_exit", 2)
+def t_user_ipc_exit(ctx):
+    """Exit, kill and fault close a process's handles: PEER_CLOSED, objects back to baseline."""
+    run_user(ctx, "ipc_exit")

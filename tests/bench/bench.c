@@ -13,16 +13,20 @@
  *   fork_exit_wait     fork, the child exits, the parent waits
  *   demand_zero_fault  first write to each page of a fresh mmap
  *   spawn              spawn /bench/true and wait for it
+ *   ipc_roundtrip      chan_call with 8 bytes to a server process (this program
+ *                      spawned with --ipc-server: chan_recv + chan_send in a loop);
+ *                      one figure = one request and its reply
  *
  * The switch figures assume strict alternation (each yield is one switch,
  * 2n switches per batch); kstat's context-switch counter checks it and a
- * `bench-note:` line says when it disagrees.  ipc_roundtrip joins with the
- * channels issue.  tools/bench parses the `bench:` lines.
+ * `bench-note:` line says when it disagrees.  tools/bench parses the
+ * `bench:` lines.
  */
 #include "bench_util.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <viper/handles.h>
 #include <viper/sys.h>
 
 #define PAGE        4096
@@ -153,6 +157,52 @@ static uint64_t b_spawn(uint64_t n)
     return bench_ticks() - t0;
 }
 
+/* The server side of ipc_roundtrip: echo 8-byte messages on startup handle 0 until closed. */
+static int ipc_server(void)
+{
+    uint64_t h = viper_startup_handle(0), len = 0;
+    uint64_t buf;
+    struct viper_msg in = { (uint64_t)(uintptr_t)&buf, sizeof buf, 0, 0 };
+    struct viper_msg out = { (uint64_t)(uintptr_t)&buf, sizeof buf, 0, 0 };
+    for (;;) {
+        in.len = sizeof buf;
+        if (viper_chan_recv(h, &in, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK)
+            return 0;
+        buf++;
+        if (viper_chan_send(h, &out, 0) != VIPER_OK)
+            return 1;
+    }
+}
+
+/* n round trips of an 8-byte chan_call to a freshly spawned server (not timed). */
+static uint64_t b_ipc_roundtrip(uint64_t n)
+{
+    const char *const argv[] = { "bench", "--ipc-server", NULL };
+    const char *const envp[] = { NULL };
+    uint64_t a, b, len, req = 0, rep = 0;
+    int64_t pid;
+    check(viper_chan_create(&a, &b), "chan_create");
+    uint32_t hv[1] = { (uint32_t)b };
+    check(viper_spawn("/bench/bench", argv, envp, hv, 1, &pid), "spawn /bench/bench --ipc-server");
+    struct viper_msg mq = { (uint64_t)(uintptr_t)&req, sizeof req, 0, 0 };
+    struct viper_msg mr = { (uint64_t)(uintptr_t)&rep, sizeof rep, 0, 0 };
+    check(viper_chan_call(a, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL), "chan_call");
+    uint64_t sw0 = context_switches();
+    uint64_t t0 = bench_ticks();
+    for (uint64_t i = 0; i < n; i++) {
+        req = i;
+        viper_chan_call(a, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL);
+    }
+    uint64_t dt = bench_ticks() - t0;
+    check_switches(sw0, 2 * n);   /* a round trip is two switches */
+    if (rep != n)   /* the last reply is the last request + 1 */
+        printf("bench-note: ipc_roundtrip: last reply %lu, want %lu\n", (unsigned long)rep,
+               (unsigned long)n);
+    check(viper_handle_close(a), "handle_close");
+    check(viper_wait(pid, 0, NULL, NULL, NULL), "wait");
+    return dt;
+}
+
 struct figure {
     const char *name;
     uint64_t (*batch)(uint64_t ops);
@@ -167,10 +217,13 @@ static const struct figure figures[] = {
     { "fork_exit_wait", b_fork_exit_wait, 10, "us" },
     { "demand_zero_fault", b_demand_zero_fault, FAULT_PAGES, "ns" },
     { "spawn", b_spawn, 10, "us" },
+    { "ipc_roundtrip", b_ipc_roundtrip, 1000, "ns" },
 };
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--ipc-server") == 0)
+        return ipc_server();
     const char *only = argc > 1 ? argv[1] : NULL;
     printf("bench-viperos: counter %lu Hz, median of %d batches\n", (unsigned long)bench_hz(),
            BENCH_BATCHES);
@@ -186,7 +239,8 @@ int main(int argc, char **argv)
         bench_report(f->name, t, f->ops, f->unit);
         if (switch_mismatch)
             printf("bench-note: %s: in %lu batches the kernel counted not ~%lu switches\n",
-                   f->name, (unsigned long)switch_mismatch, (unsigned long)f->ops);
+                   f->name, (unsigned long)switch_mismatch,
+                   (unsigned long)(f->batch == b_ipc_roundtrip ? 2 * f->ops : f->ops));
         fflush(stdout);
     }
     printf("bench: done\n");

@@ -156,10 +156,12 @@
 #define VIPER_SYS_MUNMAP           15
 
 /*
- * mprotect: Change the protection of mapped pages in [addr, addr+len).
+ * mprotect: Change the protection of mapped pages in [addr, addr+len). A shared-memory mapping
+ * can never get more than shm_map gave it (ACCESS_DENIED).
  *   args:    uint64_t addr, uint64_t len, uint64_t prot
  *   results: -
- *   errors:  VIPER_ERR_INVALID, VIPER_ERR_NO_MEMORY, VIPER_ERR_NOT_FOUND
+ *   errors:  VIPER_ERR_INVALID, VIPER_ERR_NO_MEMORY, VIPER_ERR_NOT_FOUND,
+ *            VIPER_ERR_ACCESS_DENIED
  */
 #define VIPER_SYS_MPROTECT         16
 

@@ -85,13 +85,13 @@ int handle_install(struct handle_table *t, struct cap *c, uint32_t *out)
     return VIPER_OK;
 }
 
-int handle_lookup(struct handle_table *t, uint32_t h, enum obj_type type, uint32_t rights,
+int handle_lookup(struct handle_table *t, uint64_t h, enum obj_type type, uint32_t rights,
                   struct cap **out)
 {
     /* LAB capabilities BEGIN lookup: decode h into index and generation; refuse 0, out-of-range indexes, free slots, a stale generation and a wrong type (VIPER_ERR_BAD_HANDLE) */
-    uint32_t index = (h & 0xffff) - 1;
+    uint32_t index = (uint32_t)(h & 0xffff) - 1;
     uint16_t gen = (uint16_t)(h >> 16);
-    if ((h & 0xffff) == 0 || index >= t->nslots)
+    if ((h & 0xffff) == 0 || (h >> 32) || index >= t->nslots)
         return VIPER_ERR_BAD_HANDLE;
     struct handle_slot *s = &t->slots[index];
     if (!s->cap || s->gen != gen)
@@ -170,7 +170,7 @@ void handle_table_destroy(struct handle_table *t)
     t->nslots = 0;
 }
 
-int handle_close(struct handle_table *t, uint32_t h)
+int handle_close(struct handle_table *t, uint64_t h)
 {
     struct cap *c;
     int err = handle_lookup(t, h, 0, 0, &c);
@@ -193,7 +193,7 @@ static int cap_copy(struct handle_table *t, struct cap *src, struct cap *parent,
     return err;
 }
 
-int handle_dup(struct handle_table *t, uint32_t h, uint32_t *out)
+int handle_dup(struct handle_table *t, uint64_t h, uint32_t *out)
 {
     struct cap *c;
     int err = handle_lookup(t, h, 0, 0, &c);
@@ -201,14 +201,14 @@ int handle_dup(struct handle_table *t, uint32_t h, uint32_t *out)
 }
 
 /* LAB capabilities BEGIN derive: a new handle to the same object, a child of h's cap in the derivation tree, with h's rights masked (h needs DERIVE) */
-int cap_derive(struct handle_table *t, uint32_t h, uint32_t mask, uint32_t *out)
+int cap_derive(struct handle_table *t, uint64_t h, uint32_t mask, uint32_t *out)
 {
     struct cap *c;
     int err = handle_lookup(t, h, 0, VIPER_RIGHT_DERIVE, &c);
     return err ? err : cap_copy(t, c, c, c->rights & mask, out);
 }
 /* LAB capabilities STUB
-int cap_derive(struct handle_table *t, uint32_t h, uint32_t mask, uint32_t *out)
+int cap_derive(struct handle_table *t, uint64_t h, uint32_t mask, uint32_t *out)
 {
     (void)t;
     (void)h;
@@ -240,7 +240,7 @@ static void revoke_children(struct cap *c)
     }
 }
 
-int cap_revoke(struct handle_table *t, uint32_t h)
+int cap_revoke(struct handle_table *t, uint64_t h)
 {
     struct cap *c;
     int err = handle_lookup(t, h, 0, 0, &c);
@@ -249,7 +249,7 @@ int cap_revoke(struct handle_table *t, uint32_t h)
     return err;
 }
 /* LAB capabilities STUB
-int cap_revoke(struct handle_table *t, uint32_t h)
+int cap_revoke(struct handle_table *t, uint64_t h)
 {
     (void)t;
     (void)h;

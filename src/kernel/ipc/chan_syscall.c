@@ -51,7 +51,7 @@ int64_t sys_chan_create(struct trap_frame *tf)
 }
 
 /* The endpoint behind h with rights, with a reference the caller must put. */
-static int endpoint_get(uint32_t h, uint32_t rights, struct endpoint **out)
+static int endpoint_get(uint64_t h, uint32_t rights, struct endpoint **out)
 {
     struct cap *c;
     int err = handle_lookup(table(), h, OBJ_CHANNEL, rights, &c);
@@ -89,8 +89,10 @@ static int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out
         for (uint32_t j = 0; !err && j < i; j++)
             if (caps[j] == caps[i])
                 err = VIPER_ERR_INVALID;   /* the same handle twice */
-        if (!err && caps[i]->obj == &self->obj)
-            err = VIPER_ERR_INVALID;       /* an endpoint cannot travel through itself */
+        /* Neither end may travel through its own channel: the message would hold
+         * the last reference to the queue it sits in, and nothing could free it. */
+        if (!err && (caps[i]->obj == &self->obj || (self->peer && caps[i]->obj == &self->peer->obj)))
+            err = VIPER_ERR_INVALID;
     }
     if (err) {
         msg->nhandles = 0;
@@ -209,7 +211,7 @@ int64_t sys_chan_send(struct trap_frame *tf)
     struct endpoint *ep;
     if (tf->x[2] & ~(uint64_t)VIPER_CHAN_NONBLOCK)
         return VIPER_ERR_INVALID;
-    int err = endpoint_get((uint32_t)tf->x[0], VIPER_RIGHT_WRITE, &ep);
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_WRITE, &ep);
     if (err)
         return err;
     err = do_send(ep, tf->x[1], tf->x[2] & VIPER_CHAN_NONBLOCK);
@@ -220,7 +222,7 @@ int64_t sys_chan_send(struct trap_frame *tf)
 int64_t sys_chan_recv(struct trap_frame *tf)
 {
     struct endpoint *ep;
-    int err = endpoint_get((uint32_t)tf->x[0], VIPER_RIGHT_READ, &ep);
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ, &ep);
     if (err)
         return err;
     err = do_recv(ep, tf->x[1], tf->x[2], tf);
@@ -231,7 +233,7 @@ int64_t sys_chan_recv(struct trap_frame *tf)
 int64_t sys_chan_call(struct trap_frame *tf)
 {
     struct endpoint *ep;
-    int err = endpoint_get((uint32_t)tf->x[0], VIPER_RIGHT_READ | VIPER_RIGHT_WRITE, &ep);
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ | VIPER_RIGHT_WRITE, &ep);
     if (err)
         return err;
     err = do_send(ep, tf->x[1], false);

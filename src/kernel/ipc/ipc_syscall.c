@@ -39,16 +39,11 @@ static int give_handle(struct object *o, uint32_t rights, uint64_t *out)
 int64_t sys_shm_create(struct trap_frame *tf)
 {
     uint64_t size = tf->x[0];
-    struct vm_space *vm = proc_current()->vm;
+    struct shm *s;
     if (size == 0 || size > SHM_MAX_BYTES)
         return VIPER_ERR_INVALID;
-    uint64_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
-    if ((vm->pages + npages) * PAGE_SIZE > vm->mem_limit)
-        return VIPER_ERR_LIMIT;
-    struct shm *s = shm_alloc(size);
-    if (!s)
-        return VIPER_ERR_NO_MEMORY;
-    return give_handle(&s->obj, SHM_RIGHTS, &tf->x[1]);
+    int err = shm_alloc(proc_current(), size, &s);
+    return err ? err : give_handle(&s->obj, SHM_RIGHTS, &tf->x[1]);
 }
 
 int64_t sys_shm_map(struct trap_frame *tf)
@@ -58,7 +53,7 @@ int64_t sys_shm_map(struct trap_frame *tf)
         return VIPER_ERR_INVALID;
     uint32_t need = VIPER_RIGHT_READ | ((prot & VIPER_PROT_WRITE) ? VIPER_RIGHT_WRITE : 0);
     struct cap *c;
-    int err = handle_lookup(table(), (uint32_t)tf->x[0], OBJ_SHM, need, &c);
+    int err = handle_lookup(table(), tf->x[0], OBJ_SHM, need, &c);
     if (err)
         return err;
     struct shm *s = container_of(c->obj, struct shm, obj);
@@ -86,11 +81,11 @@ int64_t sys_registry_register(struct trap_frame *tf)
 {
     char name[REGISTRY_NAME_MAX];
     struct cap *reg, *ep;
-    int err = handle_lookup(table(), (uint32_t)tf->x[0], OBJ_REGISTRY, VIPER_RIGHT_CREATE, &reg);
+    int err = handle_lookup(table(), tf->x[0], OBJ_REGISTRY, VIPER_RIGHT_CREATE, &reg);
     if (!err)
         err = copy_name(tf->x[1], name);
     if (!err)
-        err = handle_lookup(table(), (uint32_t)tf->x[2], OBJ_CHANNEL, VIPER_RIGHT_TRANSFER, &ep);
+        err = handle_lookup(table(), tf->x[2], OBJ_CHANNEL, VIPER_RIGHT_TRANSFER, &ep);
     return err ? err : registry_add(name, ep);
 }
 
@@ -99,9 +94,11 @@ int64_t sys_registry_open(struct trap_frame *tf)
     char name[REGISTRY_NAME_MAX];
     struct cap *reg;
     struct endpoint *client;
-    int err = handle_lookup(table(), (uint32_t)tf->x[0], OBJ_REGISTRY, VIPER_RIGHT_TRAVERSE, &reg);
+    int err = handle_lookup(table(), tf->x[0], OBJ_REGISTRY, VIPER_RIGHT_TRAVERSE, &reg);
     if (!err)
         err = copy_name(tf->x[1], name);
+    if (!err && table()->used >= table()->limit)
+        err = VIPER_ERR_LIMIT;   /* before the server hears of a client that cannot exist */
     if (!err)
         err = registry_connect(name, &client);
     return err ? err : give_handle(&client->obj, CHANNEL_RIGHTS, &tf->x[1]);

@@ -137,7 +137,8 @@ int vm_map(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot, enu
     struct vma *nv = kmalloc(sizeof *nv);
     if (!nv)
         return VIPER_ERR_NO_MEMORY;
-    *nv = (struct vma){ .start = start, .end = start + len, .prot = prot, .kind = kind };
+    *nv = (struct vma){ .start = start, .end = start + len, .prot = prot, .kind = kind,
+                        .max_prot = VIPER_PROT_READ | VIPER_PROT_WRITE | VIPER_PROT_EXEC };
     list_push_back(pos, &nv->node);   /* insert before pos */
     return VIPER_OK;
 }
@@ -193,10 +194,12 @@ int vm_protect(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot)
     if (!range_ok(start, len) || (prot & ~(uint32_t)(VIPER_PROT_READ | VIPER_PROT_WRITE | VIPER_PROT_EXEC)))
         return VIPER_ERR_INVALID;
     uint64_t end = start + len;
-    for (uint64_t a = start; a < end;) {   /* all of it must be mapped */
+    for (uint64_t a = start; a < end;) {   /* all of it must be mapped, and may take prot */
         struct vma *v = vm_find(vm, a);
         if (!v)
             return VIPER_ERR_NOT_FOUND;
+        if (prot & ~v->max_prot)
+            return VIPER_ERR_ACCESS_DENIED;
         a = v->end;
     }
     for (uint64_t a = start; a < end;) {
@@ -282,6 +285,7 @@ int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *sh
         return err;
     struct vma *v = vm_find(vm, addr);
     v->shm = shm;
+    v->max_prot = prot;   /* the handle's rights allowed exactly this */
     v->shm_base = addr;
     obj_get(&shm->obj);
     for (uint64_t va = addr; va < addr + len; va += PAGE_SIZE) {   /* map it all now: no faults later */

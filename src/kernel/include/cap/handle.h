@@ -53,7 +53,7 @@ int handle_install(struct handle_table *t, struct cap *c, uint32_t *out);
  * right in `rights`: VIPER_OK, VIPER_ERR_BAD_HANDLE (stale, forged, wrong
  * type) or VIPER_ERR_ACCESS_DENIED (missing rights).
  */
-int handle_lookup(struct handle_table *t, uint32_t h, enum obj_type type, uint32_t rights,
+int handle_lookup(struct handle_table *t, uint64_t h, enum obj_type type, uint32_t rights,
                   struct cap **out);
 
 /* Take c out of its table (to move it in a message): its slot is freed. */
@@ -68,7 +68,8 @@ int handle_reattach(struct handle_table *t, struct cap *c, uint32_t h, uint32_t 
 /* Drop a cap: children move up to its parent, the object reference goes. */
 void cap_destroy(struct cap *c);
 
-int handle_close(struct handle_table *t, uint32_t h);
-int handle_dup(struct handle_table *t, uint32_t h, uint32_t *out);
-int cap_derive(struct handle_table *t, uint32_t h, uint32_t mask, uint32_t *out);
-int cap_revoke(struct handle_table *t, uint32_t h);
+/* Handle values arrive as 64-bit syscall arguments: anything above 32 bits is refused. */
+int handle_close(struct handle_table *t, uint64_t h);
+int handle_dup(struct handle_table *t, uint64_t h, uint32_t *out);
+int cap_derive(struct handle_table *t, uint64_t h, uint32_t mask, uint32_t *out);
+int cap_revoke(struct handle_table *t, uint64_t h);

@@ -8,13 +8,20 @@
 
 #define SHM_MAX_BYTES (64ull << 20)
 
+struct process;
+
 struct shm {
     struct object obj;
+    struct process *owner;   /* charged for the pages while both live (a reference) */
+    uint64_t charged;        /* pages charged to owner->vm */
     uint64_t npages;
     uint64_t pages[];    /* physical addresses; each page's refcount counts this object + mappings */
 };
 
-/* A new object of size bytes (rounded up to pages); NULL when out of memory. */
-struct shm *shm_alloc(uint64_t size);
+/*
+ * A new object of size bytes (rounded up to pages), charged to owner's
+ * memory limit until it is destroyed; VIPER_ERR_LIMIT or NO_MEMORY.
+ */
+int shm_alloc(struct process *owner, uint64_t size, struct shm **out);
 
 void shm_destroy(struct object *o);

@@ -21,6 +21,7 @@ struct vma {
     uint32_t prot;            /* VIPER_PROT_* */
     enum vma_kind kind;
     struct list node;         /* in vm_space.vmas, sorted by start */
+    uint32_t max_prot;        /* mprotect may not go beyond this (shm: what the handle allowed) */
     struct shm *shm;          /* VMA_SHM: the object (a reference) ... */
     uint64_t shm_base;        /* ... and the address its page 0 is mapped at */
 };
@@ -55,7 +56,8 @@ int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *sh
 /* Remove [start, start+len) (VMAs are split as needed); frees its pages. */
 int vm_unmap(struct vm_space *vm, uint64_t start, uint64_t len);
 
-/* Change protection of [start, start+len), which must be fully mapped. */
+/* Change protection of [start, start+len), which must be fully mapped
+ * (VIPER_ERR_ACCESS_DENIED beyond a mapping's max_prot). */
 int vm_protect(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot);
 
 /* Lowest free range of len bytes at or above hint; 0 if none. */

@@ -103,8 +103,9 @@ int64_t viper_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, u
 int64_t viper_munmap(uint64_t addr, uint64_t len);
 
 /*
- * Change the protection of mapped pages in [addr, addr+len). Errors: VIPER_ERR_INVALID,
- * VIPER_ERR_NO_MEMORY, VIPER_ERR_NOT_FOUND.
+ * Change the protection of mapped pages in [addr, addr+len). A shared-memory mapping can never
+ * get more than shm_map gave it (ACCESS_DENIED). Errors: VIPER_ERR_INVALID,
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_NOT_FOUND, VIPER_ERR_ACCESS_DENIED.
  */
 int64_t viper_mprotect(uint64_t addr, uint64_t len, uint64_t prot);
 
