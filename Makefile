@@ -16,6 +16,8 @@ SMP      ?= 1
 MEM      ?= 256M
 EL       ?= 1
 BOOTARGS ?=
+# The lab `make grade` grades: LAB=<lab>, or the LAB file of a student tree (tools/mklab export).
+LAB      ?= $(shell cat LAB 2>/dev/null)
 
 KSRC := $(sort $(shell find src/kernel -name '*.c' -o -name '*.S'))
 KOBJ := $(patsubst src/kernel/%,$(KBUILD)/%.o,$(KSRC))
@@ -31,7 +33,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro --no-warn-rwx-seg
 KLDFLAGS := $(if $(shell $(KLD) --help 2>/dev/null | grep -q no-warn-rwx && echo y),$(KLDFLAGS),$(filter-out --no-warn-rwx-segments,$(KLDFLAGS)))
 
 .PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb gdb test test-host test-kernel test-clang \
-        doctor deps clean help
+        doctor deps clean help grade labs lab
 .DEFAULT_GOAL := all
 
 all: kernel
@@ -136,6 +138,20 @@ test-kernel: kernel $(INITRD)
 test-clang:
 	$(MAKE) --no-print-directory TOOLCHAIN=clang BUILD=$(BUILD)/clang kernel initrd
 
+# ---- labs (docs/labs.md) ----------------------------------------------------
+# make grade [LAB=<lab>]: that lab's tests and a score per exercise.
+grade: kernel $(INITRD)
+	@test -n "$(LAB)" || { echo "usage: make grade LAB=<lab> (labs: $(basename $(notdir $(wildcard grade/labs/*.toml))))"; exit 2; }
+	$(PYTHON) grade/grade.py -j 2 --lab $(LAB) --image $(IMAGE) --elf $(KELF) --initrd $(INITRD) \
+	  --json $(BUILD)/grade/$(LAB).json
+# make labs: regenerate labs/ and solutions/ from the LAB markers in src/.
+labs:
+	$(PYTHON) tools/mklab gen
+# make lab LAB=<lab> DEST=<dir>: write the student repository of one lab.
+lab:
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make lab LAB=<lab> DEST=<dir>"; exit 2; }
+	$(PYTHON) tools/mklab export $(LAB) $(DEST)
+
 # ---- environment -----------------------------------------------------------
 deps:
 	@tools/install-deps --ensure
@@ -147,6 +163,12 @@ clean:
 
 help:
 	@sed -n 's/^## //p' README.md 2>/dev/null || true
-	@echo "targets: all kernel qemu qemu-nox qemu-gdb gdb test test-host test-kernel test-clang doctor deps clean"
+	@echo "targets: all kernel qemu qemu-nox qemu-gdb gdb test test-host test-kernel test-clang grade labs lab doctor deps clean"
 
 include mk/bench.mk
+
+# ---- instructors: the Gradescope autograder zip (docs/autograde.md) ---------
+.PHONY: gradescope
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=<lab>  (writes $(BUILD)/gradescope/<lab>.zip)"; exit 2; }
+	$(PYTHON) tools/mkgradescope $(LAB) --out $(BUILD)/gradescope

@@ -192,10 +192,19 @@ class QemuRun:
     stream, so its own error messages show up in the log.
     """
 
-    def __init__(self, argv, *, log_path=None, scale=1.0):
+    def __init__(self, argv, *, log_path=None, scale=1.0, stub_rx=None, stub_grace=2.0):
         self.argv = list(argv)
         self.log_path = log_path
         self.scale = max(1.0, float(scale))
+        # Lab stubs: a line matching stub_rx (group 1 names the function) marks the run as
+        # running unimplemented code; from then on an expect or wait_exit fails with
+        # `not implemented: <fn>` after stub_grace (scaled) seconds without output instead of
+        # the full timeout (grace 0: at once, killing QEMU).  stub_hit is the first match.
+        self.stub_rx = re.compile(stub_rx) if isinstance(stub_rx, str) else stub_rx
+        self.stub_grace = float(stub_grace)
+        self.stub_hit = None
+        self.stub_hits = []
+        self._linebuf = ""
         self.proc = None
         self.returncode = None
         self._text = []          # decoded chunks
@@ -277,6 +286,8 @@ class QemuRun:
                 chunk = b""
             text = dec.decode(chunk, final=not chunk).replace("\r", "")
             with self._cond:
+                if text and self.stub_rx is not None:
+                    self._scan_stubs(text, final=not chunk)
                 if text:
                     self._text.append(text)
                     self._len += len(text)
@@ -289,6 +300,42 @@ class QemuRun:
                 self._cond.notify_all()
             if not chunk:
                 break
+
+    def _scan_stubs(self, text, final):
+        """Look for stub lines in complete lines of new output (reader thread, lock held)."""
+        lines = (self._linebuf + text).split("\n")
+        self._linebuf = "" if final else lines.pop()
+        for line in lines:
+            m = self.stub_rx.search(line)
+            if m and m.group(1) not in self.stub_hits:
+                self.stub_hits.append(m.group(1))
+                if self.stub_hit is None:
+                    self.stub_hit = m.group(1)
+                    threading.Thread(target=self._stub_watchdog, daemon=True,
+                                     name="qemu-stub-%d" % self.proc.pid).start()
+
+    def _stub_watchdog(self):
+        """After a stub line: kill QEMU once it stays quiet for the grace period, so that a
+        test that does not wait through expect() (gdb) does not sit out its own timeout."""
+        while True:
+            with self._cond:
+                if self._eof:
+                    return
+                quiet = time.monotonic() - self._last_output
+                if quiet >= self.stub_grace * self.scale:
+                    break
+                self._cond.wait(max(0.05, self.stub_grace * self.scale - quiet))
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _stub_error(self, now):
+        """QemuError once a stub was hit and the run stayed quiet for the grace period."""
+        if self.stub_hit is not None and (self._eof or now - self._last_output
+                                          >= self.stub_grace * self.scale):
+            return QemuError("not implemented: %s" % self.stub_hit)
+        return None
 
     # -- output --
     @property
@@ -327,6 +374,9 @@ class QemuRun:
                     self._pos = m.end()
                     return m
                 now = time.monotonic()
+                stub = self._stub_error(now)
+                if stub is not None:
+                    raise stub
                 if self._eof:
                     try:
                         rc = self.proc.wait(timeout=5)
@@ -358,11 +408,22 @@ class QemuRun:
 
     def wait_exit(self, timeout=10.0):
         """Wait (timeout*scale seconds) for QEMU to exit by itself; returns its status."""
-        try:
-            rc = self.proc.wait(timeout=timeout * self.scale)
-        except subprocess.TimeoutExpired:
-            raise QemuError("QEMU did not exit by itself within %.1f s"
-                            % (timeout * self.scale))
+        deadline = time.monotonic() + timeout * self.scale
+        while True:
+            try:
+                rc = self.proc.wait(timeout=0.2 if self.stub_rx is not None else
+                                    max(0.0, deadline - time.monotonic()))
+                break
+            except subprocess.TimeoutExpired:
+                with self._cond:
+                    stub = self._stub_error(time.monotonic())
+                if stub is not None:
+                    raise stub
+                if time.monotonic() >= deadline:
+                    raise QemuError("QEMU did not exit by itself within %.1f s"
+                                    % (timeout * self.scale))
+        if self.stub_hit is not None and self.stub_grace <= 0:
+            raise QemuError("not implemented: %s" % self.stub_hit)
         if self._reader is not None:
             self._reader.join(timeout=5)
         self.returncode = rc

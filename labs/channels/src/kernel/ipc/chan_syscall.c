@@ -1,0 +1,230 @@
+/*
+ * chan_syscall.c - chan_create/send/recv/call: checking and copying the
+ * user's message, moving handles between tables, all or nothing.
+ */
+#include "cap/handle.h"
+#include "ipc/channel.h"
+#include "kernel/lab.h"
+#include "proc/process.h"
+#include "syscall/syscall.h"
+#include "syscall/uaccess.h"
+#include "viper/errors.h"
+#include "viper/types.h"
+
+#define CHANNEL_RIGHTS (VIPER_RIGHT_READ | VIPER_RIGHT_WRITE | VIPER_RIGHT_TRANSFER | VIPER_RIGHT_DERIVE)
+
+static struct handle_table *table(void)
+{
+    return &proc_current()->handles;
+}
+
+int64_t sys_chan_create(struct trap_frame *tf)
+{
+    struct endpoint *a, *b;
+    int err = chan_create_pair(&a, &b);
+    if (err)
+        return err;
+    struct cap *ca = cap_create(&a->obj, CHANNEL_RIGHTS);
+    struct cap *cb = cap_create(&b->obj, CHANNEL_RIGHTS);
+    uint32_t ha, hb;
+    if (!ca || !cb) {
+        if (ca)
+            cap_destroy(ca);
+        if (cb)
+            cap_destroy(cb);
+        return VIPER_ERR_NO_MEMORY;
+    }
+    err = handle_install(table(), ca, &ha);
+    if (!err) {
+        err = handle_install(table(), cb, &hb);
+        if (err)
+            handle_detach(ca);
+    }
+    if (err) {
+        cap_destroy(ca);
+        cap_destroy(cb);
+        return err;
+    }
+    tf->x[1] = ha;
+    tf->x[2] = hb;
+    return VIPER_OK;
+}
+
+/* The endpoint behind h with rights, with a reference the caller must put. */
+static int endpoint_get(uint64_t h, uint32_t rights, struct endpoint **out)
+{
+    struct cap *c;
+    int err = handle_lookup(table(), h, OBJ_CHANNEL, rights, &c);
+    if (err)
+        return err;
+    obj_get(c->obj);
+    *out = container_of(c->obj, struct endpoint, obj);
+    return VIPER_OK;
+}
+
+/*
+ * Build a message from the user's descriptor: bytes copied in, every
+ * handle checked (TRANSFER, not the endpoint itself, no duplicates) and
+ * only then detached from the table.  On error nothing has changed.
+ */
+static int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out,
+                     uint32_t *values)
+{
+    struct viper_msg m;
+    uint32_t hv[VIPER_MSG_MAX_HANDLES];
+    int err = copy_from_user(&m, umsg, sizeof m);
+    if (err)
+        return err;
+    if (m.len > VIPER_MSG_MAX_BYTES || m.nhandles > VIPER_MSG_MAX_HANDLES)
+        return VIPER_ERR_INVALID;
+    if (m.nhandles && (err = copy_from_user(hv, m.handles, m.nhandles * sizeof hv[0])))
+        return err;
+    struct chan_msg *msg = chan_msg_alloc();
+    if (!msg)
+        return VIPER_ERR_NO_MEMORY;
+    err = copy_from_user(msg->data, m.data, m.len);
+    struct cap *caps[VIPER_MSG_MAX_HANDLES];
+    for (uint32_t i = 0; !err && i < m.nhandles; i++) {
+        err = handle_lookup(table(), hv[i], 0, VIPER_RIGHT_TRANSFER, &caps[i]);
+        for (uint32_t j = 0; !err && j < i; j++)
+            if (caps[j] == caps[i])
+                err = VIPER_ERR_INVALID;   /* the same handle twice */
+        /* Neither end may travel through its own channel: the message would hold
+         * the last reference to the queue it sits in, and nothing could free it. */
+        if (!err && (caps[i]->obj == &self->obj || (self->peer && caps[i]->obj == &self->peer->obj)))
+            err = VIPER_ERR_INVALID;
+    }
+    if (err) {
+        msg->nhandles = 0;
+        chan_msg_free(msg);
+        return err;
+    }
+    msg->len = m.len;
+    /* LAB channels BEGIN transfer_out: move every checked cap out of the sender's table into the message (remember the old handle values for a failed send) */
+    (void)values;
+    if (m.nhandles) {
+        LAB_NOT_IMPLEMENTED("channels", "transfer_out");
+        chan_msg_free(msg);
+        return VIPER_ERR_NOT_SUPPORTED;
+    }
+    /* LAB channels END */
+    *out = msg;
+    return VIPER_OK;
+}
+
+/*
+ * A send that failed after blocking (the peer closed, or the process is
+ * being killed): the handles go back to the sender, under their old
+ * values when those slots are still free.
+ */
+static void msg_unbuild(struct chan_msg *msg, const uint32_t *values)
+{
+    for (uint32_t i = 0; i < msg->nhandles; i++) {
+        uint32_t h;
+        if (handle_reattach(table(), msg->caps[i], values[i], &h) == VIPER_OK)
+            msg->caps[i] = NULL;
+    }
+    chan_msg_free(msg);
+}
+
+static int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
+{
+    struct chan_msg *msg;
+    uint32_t values[VIPER_MSG_MAX_HANDLES];
+    if (!ep->peer)   /* the failures known up front leave the table untouched */
+        return VIPER_ERR_PEER_CLOSED;
+    if (nonblock && ep->peer->queued >= VIPER_CHAN_QUEUE_MAX)
+        return VIPER_ERR_WOULD_BLOCK;
+    int err = msg_build(umsg, ep, &msg, values);
+    if (err)
+        return err;
+    err = chan_enqueue(ep, msg, nonblock);
+    if (err)
+        msg_unbuild(msg, values);
+    return err;
+}
+
+/*
+ * Hand a received message to the user: bytes, then handles installed and
+ * their values copied out.  If anything fails the message goes back to
+ * the head of the queue untouched.
+ */
+static int deliver(struct endpoint *ep, struct chan_msg *msg, uint64_t umsg, struct trap_frame *tf)
+{
+    struct viper_msg m;
+    uint32_t hv[VIPER_MSG_MAX_HANDLES];
+    uint32_t n = 0;
+    int err = copy_from_user(&m, umsg, sizeof m);
+    if (!err && (msg->len > m.len))
+        err = VIPER_ERR_INVALID;
+    if (!err && msg->nhandles > m.nhandles)
+        err = VIPER_ERR_LIMIT;
+    if (!err)
+        err = copy_to_user(m.data, msg->data, msg->len);
+    /* LAB channels BEGIN transfer_in: install each cap of the message in the receiver's table (a revoked one arrives as VIPER_HANDLE_INVALID); on failure stop, leaving n = caps installed so far */
+    if (!err && msg->nhandles) {
+        LAB_NOT_IMPLEMENTED("channels", "transfer_in");
+        err = VIPER_ERR_NOT_SUPPORTED;
+    }
+    /* LAB channels END */
+    if (!err && msg->nhandles)
+        err = copy_to_user(m.handles, hv, msg->nhandles * sizeof hv[0]);
+    if (err) {
+        for (uint32_t i = 0; i < n; i++)
+            handle_detach(msg->caps[i]);
+        chan_requeue(ep, msg);
+        return err;
+    }
+    for (uint32_t i = 0; i < msg->nhandles; i++)
+        if (msg->caps[i]->revoked)
+            cap_destroy(msg->caps[i]);
+    tf->x[1] = msg->len;
+    tf->x[2] = msg->nhandles;
+    msg->nhandles = 0;   /* the caps now live in the table */
+    chan_msg_free(msg);
+    return VIPER_OK;
+}
+
+static int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadline, struct trap_frame *tf)
+{
+    struct chan_msg *msg;
+    int err = chan_dequeue(ep, deadline, &msg);
+    return err ? err : deliver(ep, msg, umsg, tf);
+}
+
+int64_t sys_chan_send(struct trap_frame *tf)
+{
+    struct endpoint *ep;
+    if (tf->x[2] & ~(uint64_t)VIPER_CHAN_NONBLOCK)
+        return VIPER_ERR_INVALID;
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_WRITE, &ep);
+    if (err)
+        return err;
+    err = do_send(ep, tf->x[1], tf->x[2] & VIPER_CHAN_NONBLOCK);
+    obj_put(&ep->obj);
+    return err;
+}
+
+int64_t sys_chan_recv(struct trap_frame *tf)
+{
+    struct endpoint *ep;
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ, &ep);
+    if (err)
+        return err;
+    err = do_recv(ep, tf->x[1], tf->x[2], tf);
+    obj_put(&ep->obj);
+    return err;
+}
+
+int64_t sys_chan_call(struct trap_frame *tf)
+{
+    struct endpoint *ep;
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ | VIPER_RIGHT_WRITE, &ep);
+    if (err)
+        return err;
+    err = do_send(ep, tf->x[1], false);
+    if (!err)
+        err = do_recv(ep, tf->x[2], tf->x[3], tf);
+    obj_put(&ep->obj);
+    return err;
+}

@@ -1,0 +1,115 @@
+/*
+ * channel.c - endpoint queues: the core of the channels lab.
+ *
+ * A message is queued at the receiving endpoint.  Peer links are weak
+ * (no references, or two endpoints would keep each other alive): an
+ * endpoint being destroyed clears its peer's link and wakes everyone
+ * waiting on the peer.  Callers hold a reference on the endpoint they
+ * operate on for the whole call, so it cannot vanish while they sleep.
+ * Single scheduling CPU with IRQs masked in the kernel: no locks.
+ */
+#include "ipc/channel.h"
+#include "kernel/lab.h"
+#include "mm/slab.h"
+#include "viper/errors.h"
+
+static struct slab_cache *msg_cache;
+
+struct chan_msg *chan_msg_alloc(void)
+{
+    if (!msg_cache)
+        msg_cache = slab_cache_create("chan_msg", sizeof(struct chan_msg), 16);
+    struct chan_msg *msg = msg_cache ? slab_alloc(msg_cache) : NULL;
+    if (msg)
+        msg->nhandles = 0;
+    return msg;
+}
+
+void chan_msg_free(struct chan_msg *msg)
+{
+    for (uint32_t i = 0; i < msg->nhandles; i++)
+        if (msg->caps[i])
+            cap_destroy(msg->caps[i]);
+    slab_free(msg_cache, msg);
+}
+
+static void endpoint_init(struct endpoint *ep)
+{
+    obj_init(&ep->obj, OBJ_CHANNEL);
+    list_init(&ep->queue);
+    wq_init(&ep->readers);
+    wq_init(&ep->writers);
+}
+
+int chan_create_pair(struct endpoint **a, struct endpoint **b)
+{
+    struct endpoint *x = kzalloc(sizeof *x), *y = kzalloc(sizeof *y);
+    if (!x || !y) {
+        kfree(x);
+        kfree(y);
+        return VIPER_ERR_NO_MEMORY;
+    }
+    endpoint_init(x);
+    endpoint_init(y);
+    x->peer = y;
+    y->peer = x;
+    *a = x;
+    *b = y;
+    return VIPER_OK;
+}
+
+/* LAB channels BEGIN enqueue: queue msg at ep's peer (PEER_CLOSED if there is none); when the peer's queue holds VIPER_CHAN_QUEUE_MAX messages, WOULD_BLOCK if nonblock, else wait on the peer's writers and retry; wake one reader and the peer's observers */
+int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock)
+{
+    (void)ep;
+    (void)msg;
+    (void)nonblock;
+    LAB_NOT_IMPLEMENTED("channels", "enqueue");
+    return VIPER_ERR_NOT_SUPPORTED;
+}
+/* LAB channels END */
+
+/* LAB channels BEGIN dequeue: take the oldest message queued at ep (waking one blocked writer and the peer's observers); if none: PEER_CLOSED when the peer is gone, WOULD_BLOCK for VIPER_DEADLINE_POLL, else wait on ep's readers until the deadline */
+int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out)
+{
+    (void)ep;
+    (void)deadline;
+    (void)out;
+    LAB_NOT_IMPLEMENTED("channels", "dequeue");
+    return VIPER_ERR_NOT_SUPPORTED;
+}
+/* LAB channels END */
+
+void chan_requeue(struct endpoint *ep, struct chan_msg *msg)
+{
+    list_push_front(&ep->queue, &msg->node);
+    ep->queued++;
+}
+
+uint32_t chan_signals(struct object *o)
+{
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
+    uint32_t s = 0;
+    if (ep->queued)
+        s |= VIPER_SIGNAL_READABLE;
+    if (!ep->peer)
+        s |= VIPER_SIGNAL_PEER_CLOSED;
+    else if (ep->peer->queued < VIPER_CHAN_QUEUE_MAX)
+        s |= VIPER_SIGNAL_WRITABLE;
+    return s;
+}
+
+void chan_destroy(struct object *o)
+{
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
+    while (ep->queued) {
+        ep->queued--;
+        chan_msg_free(container_of(list_pop_front(&ep->queue), struct chan_msg, node));
+    }
+    /* LAB channels BEGIN peer_closed: tell the peer (if any) that ep is gone: clear its link and wake its readers, its writers and its observers; wake the senders blocked on ep's own full queue */
+    if (ep->peer)
+        ep->peer->peer = NULL;
+    LAB_NOT_IMPLEMENTED("channels", "peer_closed");
+    /* LAB channels END */
+    kfree(ep);
+}

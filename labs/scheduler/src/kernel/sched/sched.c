@@ -1,0 +1,324 @@
+/*
+ * sched.c - run queues, picking the next thread, time slices, sleep.
+ *
+ * Policy (docs/processes.md): eight levels (priority / 32), higher level
+ * first, round robin within a level, a slice per level (longer for lower
+ * levels), and aging: a thread left runnable for SCHED_STARVATION_NS in a
+ * lower level runs next.  There is no periodic tick: one timer deadline
+ * covers both the running thread's slice and the earliest sleeper.
+ *
+ * Locking: one CPU schedules; every function here runs with IRQs masked
+ * (callers mask them, or they are called from the timer IRQ).
+ * Cost: a switch touches the two threads, the run queue head and, on a
+ * process change, TTBR0 (an ASID change flushes QEMU's emulated TLB).
+ */
+#include "arch/cpu.h"
+#include "arch/fpu.h"
+#include "arch/timer.h"
+#include "kernel/lab.h"
+#include "kernel/log.h"
+#include "mm/vm.h"
+#include "proc/process.h"
+#include "sched/sched.h"
+#include "viper/errors.h"
+
+static const uint64_t slice_ns[SCHED_LEVELS] = {
+    20000000, 16000000, 12000000, 10000000, 8000000, 6000000, 4000000, 2000000,
+};
+
+static struct list runq[SCHED_LEVELS];
+static unsigned runq_mask;                 /* bit L set: runq[L] not empty */
+static struct list sleepers = LIST_INIT(sleepers);   /* sorted by deadline */
+static struct list dead = LIST_INIT(dead);           /* zombies whose stack can go */
+static struct thread idle_thread;
+static struct thread *current = &idle_thread;
+static uint64_t slice_end;
+static bool resched;
+static uint64_t switches;
+
+static inline unsigned level_of(const struct thread *t)
+{
+    return t->priority >> 5;
+}
+
+struct thread *sched_current(void)
+{
+    return current;
+}
+
+uint64_t sched_context_switches(void)
+{
+    return switches;
+}
+
+void sched_init(void)
+{
+    for (int i = 0; i < SCHED_LEVELS; i++)
+        list_init(&runq[i]);
+    idle_thread.state = THREAD_RUNNING;
+    idle_thread.tid = 0;
+    list_init(&idle_thread.run_node);
+    list_init(&idle_thread.sleep_node);
+}
+
+/* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
+static void runq_push(struct thread *t)
+{
+    (void)t;
+    LAB_NOT_IMPLEMENTED("scheduler", "runq");
+}
+
+static struct thread *runq_pop(unsigned l)
+{
+    (void)l;
+    LAB_NOT_IMPLEMENTED("scheduler", "runq");
+    return &idle_thread;
+}
+
+static void runq_remove(struct thread *t)
+{
+    (void)t;
+    LAB_NOT_IMPLEMENTED("scheduler", "runq");
+}
+/* LAB scheduler END */
+
+/* LAB scheduler BEGIN aging: return the head of a level below best that has waited runnable longer than SCHED_STARVATION_NS (taking it off its queue), or NULL */
+static struct thread *take_starved(uint64_t now, unsigned best)
+{
+    (void)now;
+    (void)best;
+    LAB_NOT_IMPLEMENTED("scheduler", "aging");
+    return NULL;
+}
+/* LAB scheduler END */
+
+/* LAB scheduler BEGIN pick: the next thread: a starved one (take_starved), else the head of the highest non-empty level, else the idle thread */
+static struct thread *pick_next(uint64_t now)
+{
+    (void)now;
+    (void)take_starved;
+    (void)runq_pop;
+    LAB_NOT_IMPLEMENTED("scheduler", "pick");
+    return &idle_thread;
+}
+/* LAB scheduler END */
+
+static void timer_fired(void *arg);
+
+/*
+ * One deadline: the running thread's slice end or the first sleeper,
+ * whichever is first.  Once a reschedule is pending the slice no longer
+ * counts: the switch happens on the way back to EL0, and re-arming a
+ * deadline already past would only storm the CPU with timer interrupts
+ * while the kernel finishes a system call.
+ *
+ * Programming the timer is slow under QEMU (a trip through the emulator's
+ * timer code, ~10 us), so it is reprogrammed only to move the deadline
+ * earlier.  A deadline that fires before it is needed is harmless:
+ * timer_fired() looks at the real state and arms the next one.
+ */
+static uint64_t armed = UINT64_MAX;   /* the deadline the timer holds now */
+
+static void arm_timer(void)
+{
+    uint64_t deadline = (current == &idle_thread || resched) ? UINT64_MAX : slice_end;
+    if (!list_empty(&sleepers)) {
+        struct thread *s = container_of(sleepers.next, struct thread, sleep_node);
+        if (s->deadline_ns < deadline)
+            deadline = s->deadline_ns;
+    }
+    if (deadline < armed) {
+        armed = deadline;
+        timer_arm(deadline, timer_fired, NULL);
+    }
+}
+
+void sched_make_runnable(struct thread *t)
+{
+    t->state = THREAD_RUNNABLE;
+    t->runnable_since = timer_now_ns();
+    runq_push(t);
+    if (current == &idle_thread || level_of(t) > level_of(current))
+        resched = true;
+}
+
+/* End a wait early: off the sleep list and any wait queue, runnable with status. */
+static void wake(struct thread *t, int status)
+{
+    sched_cancel_sleep(t);
+    if (t->waiting_on) {
+        list_remove(&t->run_node);
+        t->waiting_on = NULL;
+    }
+    t->wake_status = status;
+    sched_make_runnable(t);
+}
+
+static void timer_fired(void *arg)
+{
+    (void)arg;
+    armed = UINT64_MAX;
+    uint64_t now = timer_now_ns();
+    while (!list_empty(&sleepers)) {
+        struct thread *s = container_of(sleepers.next, struct thread, sleep_node);
+        if (s->deadline_ns > now)
+            break;
+        wake(s, VIPER_ERR_TIMED_OUT);
+    }
+    /* LAB scheduler BEGIN slice: when the running thread (not idle) has used up its slice, ask for a reschedule */
+    LAB_NOT_IMPLEMENTED("scheduler", "slice");
+    /* LAB scheduler END */
+    arm_timer();
+}
+
+/* Free the kernel stacks of threads that died before the last switch. */
+static void reap_dead(void)
+{
+    while (!list_empty(&dead)) {
+        struct thread *t = container_of(list_pop_front(&dead), struct thread, run_node);
+        thread_release_stack(t);
+    }
+}
+
+/* Pick and switch to the next thread.  The current one is re-queued if still running. */
+static void schedule(void)
+{
+    struct thread *prev = current;
+    uint64_t now = timer_now_ns();
+    if (prev->state == THREAD_RUNNING && prev != &idle_thread) {
+        prev->state = THREAD_RUNNABLE;
+        prev->runnable_since = now;
+        runq_push(prev);
+    }
+    struct thread *next = pick_next(now);
+    next->state = THREAD_RUNNING;
+    slice_end = now + slice_ns[level_of(next)];
+    resched = false;
+    current = next;
+    arm_timer();
+    if (next == prev)
+        return;
+    switches++;
+    if (prev->state == THREAD_ZOMBIE)
+        list_push_back(&dead, &prev->run_node);
+    if (!next->proc || !prev->proc || next->proc->vm != prev->proc->vm)
+        vm_activate(next->proc ? next->proc->vm : NULL);
+    fpu_switch_to(next);
+    arch_switch(&prev->ctx, &next->ctx);
+    reap_dead();
+}
+
+void sched_thread_first_run(void)
+{
+    reap_dead();
+}
+
+void sched_yield(void)
+{
+    uint64_t flags = arch_irq_save();
+    schedule();
+    arch_irq_restore(flags);
+}
+
+void sched_block(void)
+{
+    schedule();
+}
+
+bool sched_need_resched(void)
+{
+    return resched;
+}
+
+/* LAB scheduler BEGIN sleep: keep the sleep list sorted by deadline (re-arm the timer when t becomes the first), and take a thread off it */
+void sched_sleep_until(struct thread *t, uint64_t deadline_ns)
+{
+    (void)t;
+    (void)deadline_ns;
+    LAB_NOT_IMPLEMENTED("scheduler", "sleep");
+}
+
+void sched_cancel_sleep(struct thread *t)
+{
+    (void)t;
+}
+/* LAB scheduler END */
+
+int wq_wait(struct wait_queue *wq, uint64_t deadline_ns)
+{
+    uint64_t flags = arch_irq_save();
+    struct thread *t = current;
+    if (t->proc && t->proc->killed) {
+        arch_irq_restore(flags);
+        return VIPER_ERR_PEER_CLOSED;
+    }
+    if (deadline_ns != WAIT_FOREVER && deadline_ns <= timer_now_ns()) {
+        arch_irq_restore(flags);
+        return VIPER_ERR_TIMED_OUT;
+    }
+    t->state = THREAD_BLOCKED;
+    t->wake_status = VIPER_OK;
+    t->waiting_on = wq;
+    if (wq)
+        list_push_back(&wq->waiters, &t->run_node);
+    if (deadline_ns != WAIT_FOREVER)
+        sched_sleep_until(t, deadline_ns);
+    schedule();
+    int status = t->wake_status;
+    arch_irq_restore(flags);
+    return status;
+}
+
+void wq_wake_one(struct wait_queue *wq)
+{
+    uint64_t flags = arch_irq_save();
+    if (!list_empty(&wq->waiters))
+        wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
+    arch_irq_restore(flags);
+}
+
+void wq_wake_all(struct wait_queue *wq)
+{
+    uint64_t flags = arch_irq_save();
+    while (!list_empty(&wq->waiters))
+        wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
+    arch_irq_restore(flags);
+}
+
+void sched_set_priority(struct thread *t, uint8_t priority)
+{
+    uint64_t flags = arch_irq_save();
+    bool queued = t->state == THREAD_RUNNABLE;
+    if (queued)
+        runq_remove(t);   /* requeue at its new level */
+    t->priority = priority;
+    if (queued)
+        sched_make_runnable(t);
+    arch_irq_restore(flags);
+}
+
+void sched_wake(struct thread *t)
+{
+    if (t->state == THREAD_BLOCKED)
+        wake(t, VIPER_OK);
+}
+
+void sched_interrupt(struct thread *t)
+{
+    uint64_t flags = arch_irq_save();
+    if (t->state == THREAD_BLOCKED)
+        wake(t, VIPER_ERR_PEER_CLOSED);
+    arch_irq_restore(flags);
+}
+
+_Noreturn void sched_idle_loop(void)
+{
+    for (;;) {
+        arch_irq_disable();
+        if (runq_mask)
+            schedule();
+        else
+            cpu_wfi();   /* an interrupt ends the WFI even while masked */
+        arch_irq_enable();
+    }
+}
