@@ -5,6 +5,7 @@
  * is charged for the pages (against its memory limit) until the object
  * goes; mappings elsewhere are not charged again.
  */
+#include "arch/cache.h"
 #include "arch/mmu.h"
 #include "mm/vm.h"
 #include "proc/process.h"
@@ -34,7 +35,7 @@ int shm_alloc(struct process *owner, uint64_t size, struct shm **out)
             obj_put(&s->obj);   /* frees what was allocated, and the charge */
             return VIPER_ERR_NO_MEMORY;
         }
-        memset(phys_to_virt(pa), 0, PAGE_SIZE);
+        page_zero(phys_to_virt(pa));
         pmm_page(pa)->refcount = 1;
         s->pages[s->npages++] = pa;
     }

@@ -251,7 +251,7 @@ static int map_zero_page(struct vm_space *vm, pte_t *pte, uint32_t prot)
     uint64_t pa = pmm_alloc_pages(0);
     if (!pa)
         return VIPER_ERR_NO_MEMORY;
-    memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    page_zero(phys_to_virt(pa));
     pmm_page(pa)->refcount = 1;
     vm->pages++;
     *pte = pt_make(pa, prot);

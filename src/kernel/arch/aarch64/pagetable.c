@@ -15,6 +15,7 @@
  * that do not change size).
  */
 #include "arch/cpu.h"
+#include "arch/cache.h"
 #include "arch/mmu.h"
 #include "kernel/lab.h"
 #include "lib/string.h"
@@ -43,7 +44,7 @@ static uint64_t *table_alloc(void)
     if (!pa)
         return NULL;
     uint64_t *t = phys_to_virt(pa);
-    memset(t, 0, PAGE_SIZE);
+    page_zero(t);
     return t;
 }
 
