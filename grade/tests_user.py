@@ -241,6 +241,12 @@ def t_user_wait_many(ctx):
     run_user(ctx, "wait_many")
 
 
+@test("user_timers", 2)
+def t_user_timers(ctx):
+    """Timer objects: fire on time via wait_many, cancel and re-set, rights, no leaks."""
+    run_user(ctx, "timers")
+
+
 @test("user_ipc_hostile", 3)
 def t_user_ipc_hostile(ctx):
     """Hostile IPC arguments: bad pointers, handles, sizes, names, cycles; errors only, no leaks."""

@@ -363,4 +363,23 @@
  */
 #define VIPER_SYS_PROCESS_OPEN     36
 
-#define VIPER_SYS_COUNT 37 /* one past the highest number */
+/*
+ * timer_create: A timer object (READ, WRITE, TRANSFER, DERIVE), disarmed. wait_many on it sees
+ * VIPER_SIGNAL_TIMER_FIRED once its deadline has passed.
+ *   args:    -
+ *   results: uint64_t handle
+ *   errors:  VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ */
+#define VIPER_SYS_TIMER_CREATE     37
+
+/*
+ * timer_set: Arm the timer for an absolute clock_get time (0 disarms it); either way its FIRED
+ * signal clears until the new deadline passes.
+ *   args:    uint64_t handle, uint64_t deadline_ns
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED
+ *   rights:  WRITE
+ */
+#define VIPER_SYS_TIMER_SET        38
+
+#define VIPER_SYS_COUNT 39 /* one past the highest number */

@@ -81,6 +81,7 @@ typedef uint32_t viper_handle_t;
 #define VIPER_OBJ_CHANNEL   2u
 #define VIPER_OBJ_SHM       3u
 #define VIPER_OBJ_REGISTRY  4u
+#define VIPER_OBJ_TIMER     5u
 
 #define VIPER_HANDLES_MAX_DEFAULT 1024u   /* per-process handle table limit */
 
@@ -107,6 +108,7 @@ struct viper_msg {
 #define VIPER_SIGNAL_WRITABLE       (1u << 1)   /* the peer's queue has room */
 #define VIPER_SIGNAL_PEER_CLOSED    (1u << 2)   /* the other end is gone */
 #define VIPER_SIGNAL_PROCESS_EXITED (1u << 3)   /* the process has ended */
+#define VIPER_SIGNAL_TIMER_FIRED    (1u << 4)   /* the timer's deadline has passed */
 #define VIPER_WAIT_MANY_MAX         256u
 
 struct viper_wait_item {

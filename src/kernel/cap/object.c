@@ -9,6 +9,7 @@
 #include "ipc/channel.h"
 #include "ipc/shm.h"
 #include "ipc/registry.h"
+#include "ipc/timer_obj.h"
 #include "kernel/log.h"
 #include "proc/process.h"
 #include "sched/sched.h"
@@ -22,6 +23,7 @@ static void (*const destroy_fn[])(struct object *) = {
     [OBJ_CHANNEL] = chan_destroy,
     [OBJ_SHM] = shm_destroy,
     [OBJ_REGISTRY] = registry_destroy,
+    [OBJ_TIMER] = timer_obj_destroy,
 };
 
 static uint32_t (*const signals_fn[])(struct object *) = {
@@ -29,6 +31,7 @@ static uint32_t (*const signals_fn[])(struct object *) = {
     [OBJ_CHANNEL] = chan_signals,
     [OBJ_SHM] = NULL,
     [OBJ_REGISTRY] = NULL,
+    [OBJ_TIMER] = timer_obj_signals,
 };
 
 void obj_init(struct object *o, enum obj_type type)

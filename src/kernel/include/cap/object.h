@@ -18,6 +18,7 @@ enum obj_type {
     OBJ_CHANNEL = 2,
     OBJ_SHM = 3,
     OBJ_REGISTRY = 4,
+    OBJ_TIMER = 5,
 };
 
 struct object {

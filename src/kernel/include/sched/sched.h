@@ -11,6 +11,21 @@
 #define SCHED_LEVELS        8
 #define SCHED_STARVATION_NS 100000000ull   /* aging threshold: 100 ms */
 
+/*
+ * Kernel timers: a callback at a deadline, run from the timer interrupt
+ * (IRQs masked).  They share the scheduler's one hardware deadline.
+ */
+struct ktimer {
+    struct list node;             /* [sched] in the ktimer list while armed */
+    uint64_t deadline_ns;
+    void (*fn)(struct ktimer *k);
+    bool armed;
+};
+
+/* Arm k for deadline_ns (re-arming moves it); cancel it. */
+void ktimer_set(struct ktimer *k, uint64_t deadline_ns);
+void ktimer_cancel(struct ktimer *k);
+
 /* The running thread. */
 struct thread *sched_current(void);
 

@@ -519,3 +519,29 @@ int64_t viper_process_open(int64_t pid, uint64_t *handle_out)
     }
     return (int64_t)x0;
 }
+
+int64_t viper_timer_create(uint64_t *handle_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_TIMER_CREATE;
+    register uint64_t x0 __asm__("x0");
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "=r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (handle_out != NULL)
+            *handle_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_timer_set(uint64_t handle, uint64_t deadline_ns)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_TIMER_SET;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1") = (uint64_t)deadline_ns;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}

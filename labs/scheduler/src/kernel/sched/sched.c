@@ -29,6 +29,7 @@ static const uint64_t slice_ns[SCHED_LEVELS] = {
 static struct list runq[SCHED_LEVELS];
 static unsigned runq_mask;                 /* bit L set: runq[L] not empty */
 static struct list sleepers = LIST_INIT(sleepers);   /* sorted by deadline */
+static struct list ktimers = LIST_INIT(ktimers);     /* armed kernel timers, sorted by deadline */
 static struct list dead = LIST_INIT(dead);           /* zombies whose stack can go */
 static struct thread idle_thread;
 static struct thread *current = &idle_thread;
@@ -127,6 +128,11 @@ static void arm_timer(void)
         if (s->deadline_ns < deadline)
             deadline = s->deadline_ns;
     }
+    if (!list_empty(&ktimers)) {
+        struct ktimer *k = container_of(ktimers.next, struct ktimer, node);
+        if (k->deadline_ns < deadline)
+            deadline = k->deadline_ns;
+    }
     if (deadline < armed) {
         armed = deadline;
         timer_arm(deadline, timer_fired, NULL);
@@ -164,6 +170,14 @@ static void timer_fired(void *arg)
         if (s->deadline_ns > now)
             break;
         wake(s, VIPER_ERR_TIMED_OUT);
+    }
+    while (!list_empty(&ktimers)) {
+        struct ktimer *k = container_of(ktimers.next, struct ktimer, node);
+        if (k->deadline_ns > now)
+            break;
+        list_remove(&k->node);
+        k->armed = false;
+        k->fn(k);
     }
     /* LAB scheduler BEGIN slice: when the running thread (not idle) has used up its slice, ask for a reschedule */
     LAB_NOT_IMPLEMENTED("scheduler", "slice");
@@ -282,6 +296,32 @@ void wq_wake_all(struct wait_queue *wq)
     uint64_t flags = arch_irq_save();
     while (!list_empty(&wq->waiters))
         wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
+    arch_irq_restore(flags);
+}
+
+void ktimer_cancel(struct ktimer *k)
+{
+    uint64_t flags = arch_irq_save();
+    if (k->armed) {
+        list_remove(&k->node);
+        k->armed = false;
+    }
+    arch_irq_restore(flags);
+}
+
+void ktimer_set(struct ktimer *k, uint64_t deadline_ns)
+{
+    uint64_t flags = arch_irq_save();
+    ktimer_cancel(k);
+    struct list *pos;
+    k->deadline_ns = deadline_ns;
+    list_for_each(pos, &ktimers) {
+        if (container_of(pos, struct ktimer, node)->deadline_ns > deadline_ns)
+            break;
+    }
+    list_push_back(pos, &k->node);   /* insert before pos */
+    k->armed = true;
+    arm_timer();
     arch_irq_restore(flags);
 }
 

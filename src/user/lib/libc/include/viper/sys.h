@@ -246,3 +246,16 @@ int64_t viper_registry_open(uint64_t registry, const char *name, uint64_t *chann
  * VIPER_ERR_NOT_FOUND, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY.
  */
 int64_t viper_process_open(int64_t pid, uint64_t *handle_out);
+
+/*
+ * A timer object (READ, WRITE, TRANSFER, DERIVE), disarmed. wait_many on it sees
+ * VIPER_SIGNAL_TIMER_FIRED once its deadline has passed. Errors: VIPER_ERR_NO_MEMORY,
+ * VIPER_ERR_LIMIT.
+ */
+int64_t viper_timer_create(uint64_t *handle_out);
+
+/*
+ * Arm the timer for an absolute clock_get time (0 disarms it); either way its FIRED signal
+ * clears until the new deadline passes. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED.
+ */
+int64_t viper_timer_set(uint64_t handle, uint64_t deadline_ns);
