@@ -382,4 +382,71 @@
  */
 #define VIPER_SYS_TIMER_SET        38
 
-#define VIPER_SYS_COUNT 39 /* one past the highest number */
+/*
+ * dev_info: Device index (0, 1, ...) from the DTB: its MMIO base and size, and id = kind << 32
+ * | virtio device ID (kind: VIPER_DEV_*). NOT_FOUND past the last one. The kernel's own console
+ * UART is not listed.
+ *   args:    uint64_t root, uint64_t index
+ *   results: uint64_t base, uint64_t size, uint64_t id
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND
+ *   rights:  LIST on the device root
+ */
+#define VIPER_SYS_DEV_INFO         39
+
+/*
+ * dev_open: A handle to device index's register region (READ, WRITE, DEVICE_ACCESS, IRQ_ACCESS,
+ * TRANSFER, DERIVE).
+ *   args:    uint64_t root, uint64_t index
+ *   results: uint64_t device
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND,
+ *            VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *   rights:  DEVICE_ACCESS on the device root
+ */
+#define VIPER_SYS_DEV_OPEN         40
+
+/*
+ * dev_map: Map the device's registers into the caller as Device-nGnRE memory, read-write, never
+ * executable (addr is a hint); unmap with munmap.
+ *   args:    uint64_t device, uint64_t addr
+ *   results: uint64_t addr
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NO_MEMORY,
+ *            VIPER_ERR_INVALID
+ *   rights:  DEVICE_ACCESS
+ */
+#define VIPER_SYS_DEV_MAP          41
+
+/*
+ * irq_open: Bind the device's interrupt to a new IRQ object (READ, WRITE, TRANSFER). When it
+ * fires the kernel masks it and raises VIPER_SIGNAL_IRQ; wait for it with wait_many, handle the
+ * device, then irq_ack. One IRQ object per interrupt at a time (BUSY).
+ *   args:    uint64_t device
+ *   results: uint64_t irq
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND,
+ *            VIPER_ERR_BUSY, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *   rights:  IRQ_ACCESS on the device
+ */
+#define VIPER_SYS_IRQ_OPEN         42
+
+/*
+ * irq_ack: Lower the IRQ signal and unmask the interrupt again.
+ *   args:    uint64_t irq
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED
+ *   rights:  WRITE
+ */
+#define VIPER_SYS_IRQ_ACK          43
+
+/*
+ * dma_alloc: Physically contiguous, zeroed memory for device DMA (at most 4 MiB), mapped
+ * read-write into the caller (addr is a hint); returns its handle, its address and the physical
+ * address devices use. Charged to the caller's memory limit; freed when the handle and the
+ * mapping are gone.
+ *   args:    uint64_t root, uint64_t size, uint64_t addr
+ *   results: uint64_t dma, uint64_t addr, uint64_t phys
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID,
+ *            VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *   rights:  DMA_ACCESS on the device root
+ */
+#define VIPER_SYS_DMA_ALLOC        44
+
+#define VIPER_SYS_COUNT 45 /* one past the highest number */

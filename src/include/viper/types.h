@@ -82,8 +82,15 @@ typedef uint32_t viper_handle_t;
 #define VIPER_OBJ_SHM       3u
 #define VIPER_OBJ_REGISTRY  4u
 #define VIPER_OBJ_TIMER     5u
+#define VIPER_OBJ_DEVROOT   6u   /* the list of devices (init's second startup handle) */
+#define VIPER_OBJ_DEVICE    7u
+#define VIPER_OBJ_IRQ       8u
 
 #define VIPER_HANDLES_MAX_DEFAULT 1024u   /* per-process handle table limit */
+
+/* dev_info kinds (id >> 32) */
+#define VIPER_DEV_VIRTIO_MMIO 1u
+#define VIPER_DEV_PL011       2u
 
 /* ---- channels ---------------------------------------------------------------- */
 #define VIPER_MSG_MAX_BYTES   256u
@@ -109,6 +116,7 @@ struct viper_msg {
 #define VIPER_SIGNAL_PEER_CLOSED    (1u << 2)   /* the other end is gone */
 #define VIPER_SIGNAL_PROCESS_EXITED (1u << 3)   /* the process has ended */
 #define VIPER_SIGNAL_TIMER_FIRED    (1u << 4)   /* the timer's deadline has passed */
+#define VIPER_SIGNAL_IRQ            (1u << 5)   /* the interrupt fired (masked until irq_ack) */
 #define VIPER_WAIT_MANY_MAX         256u
 
 struct viper_wait_item {

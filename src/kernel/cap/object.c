@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 #include "cap/object.h"
+#include "dev/devices.h"
 #include "ipc/channel.h"
 #include "ipc/shm.h"
 #include "ipc/registry.h"
@@ -24,6 +25,9 @@ static void (*const destroy_fn[])(struct object *) = {
     [OBJ_SHM] = shm_destroy,
     [OBJ_REGISTRY] = registry_destroy,
     [OBJ_TIMER] = timer_obj_destroy,
+    [OBJ_DEVROOT] = devroot_destroy,
+    [OBJ_DEVICE] = device_obj_destroy,
+    [OBJ_IRQ] = irq_obj_destroy,
 };
 
 static uint32_t (*const signals_fn[])(struct object *) = {
@@ -32,6 +36,9 @@ static uint32_t (*const signals_fn[])(struct object *) = {
     [OBJ_SHM] = NULL,
     [OBJ_REGISTRY] = NULL,
     [OBJ_TIMER] = timer_obj_signals,
+    [OBJ_DEVROOT] = NULL,
+    [OBJ_DEVICE] = NULL,
+    [OBJ_IRQ] = irq_obj_signals,
 };
 
 void obj_init(struct object *o, enum obj_type type)

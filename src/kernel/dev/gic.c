@@ -55,6 +55,21 @@ void irq_disable(unsigned intid)
         gic->disable(intid);
 }
 
+void irq_enable(unsigned intid)
+{
+    if (gic && intid < IRQ_MAX && handlers[intid].handler)
+        gic->enable(intid);
+}
+
+void irq_unregister(unsigned intid)
+{
+    if (!gic || intid >= IRQ_MAX)
+        return;
+    gic->disable(intid);
+    handlers[intid].handler = NULL;
+    handlers[intid].arg = NULL;
+}
+
 int irq_from_fdt(const struct fdt *fdt, int node, int index, unsigned *intid)
 {
     uint32_t len;

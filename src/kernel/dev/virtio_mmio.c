@@ -1,14 +1,17 @@
 /*
  * virtio_mmio.c - enumeration of the virtio-mmio transport slots the DTB
  * lists (compatible "virtio,mmio"): which device, if any, sits behind each.
- * Drivers live in user space (later issues); the kernel only reports.
+ * Drivers live in user space; the kernel reports the slots and records
+ * them in the device table (dev/devices.c) for drivers to claim.
  * Register offsets: virtio 1.2 spec, 4.2.2 (MMIO device register layout).
  */
 #include "arch/mmu.h"
 #include "dev/irq.h"
+#include "dev/devices.h"
 #include "dev/virtio.h"
 #include "kernel/log.h"
 #include "viper/errors.h"
+#include "viper/types.h"
 
 #define VIRTIO_MAGIC_VALUE 0x74726976u   /* "virt" */
 #define REG_MAGIC     0x000
@@ -66,6 +69,9 @@ unsigned virtio_mmio_list(const struct fdt *fdt)
             continue;
         }
         uint32_t id = regs[REG_DEVICE_ID / 4];
+        irq_from_fdt(fdt, n, 0, &intid);
+        if (!devices_add(VIPER_DEV_VIRTIO_MMIO, pa, size, intid, id))
+            pr_warn("virtio: slot %d left out: device table full", slot);
         if (id == 0) {
             if (empty_from < 0)
                 empty_from = slot;
@@ -73,7 +79,6 @@ unsigned virtio_mmio_list(const struct fdt *fdt)
         }
         log_empty_run(empty_from, slot - 1);
         empty_from = -1;
-        irq_from_fdt(fdt, n, 0, &intid);
         present++;
         pr_info("virtio: slot %d at 0x%lx irq %u: device-id %u (%s), version %u", slot,
                 (unsigned long)pa, intid, id, device_name(id), regs[REG_VERSION / 4]);

@@ -76,7 +76,8 @@ static void unmap_pages(struct vm_space *vm, const struct vma *v, uint64_t start
         *pte = 0;
         if (vm == active_vm)
             tlb_flush_page(vm->asid, va);
-        page_put(vm, pa, v->kind != VMA_SHM);
+        if (v->kind != VMA_DEVICE)   /* device registers are not RAM: no struct page */
+            page_put(vm, pa, v->kind != VMA_SHM);
     }
 }
 
@@ -129,7 +130,8 @@ int vm_map(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot, enu
     /* Grow the neighbour below when it is the same kind (brk extends the heap this way). */
     if (pos->prev != &vm->vmas) {
         struct vma *prev = container_of(pos->prev, struct vma, node);
-        if (prev->end == start && prev->prot == prot && prev->kind == kind && kind != VMA_SHM) {
+        if (prev->end == start && prev->prot == prot && prev->kind == kind && kind != VMA_SHM &&
+            kind != VMA_DEVICE) {
             prev->end = start + len;
             return VIPER_OK;
         }
@@ -151,6 +153,8 @@ static struct vma *vma_split(struct vma *v, uint64_t addr)
         return NULL;
     *tail = *v;
     tail->start = addr;
+    if (tail->kind == VMA_DEVICE)
+        tail->dev_pa += addr - v->start;
     v->end = addr;
     if (tail->shm)
         obj_get(&tail->shm->obj);
@@ -214,8 +218,9 @@ int vm_protect(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot)
             if (!pte || !pt_present(*pte))
                 continue;
             /* A page still shared with another space must stay COW. */
-            uint32_t cow = v->kind != VMA_SHM && pmm_page(pt_pa(*pte))->refcount > 1 ? PT_COW : 0;
-            *pte = pt_make(pt_pa(*pte), prot | cow);
+            uint32_t extra = v->kind == VMA_DEVICE ? PT_DEVICE
+                             : v->kind != VMA_SHM && pmm_page(pt_pa(*pte))->refcount > 1 ? PT_COW : 0;
+            *pte = pt_make(pt_pa(*pte), prot | extra);
             if (vm == active_vm)
                 tlb_flush_page(vm->asid, va);
         }
@@ -275,6 +280,17 @@ static int map_shm_page(const struct vma *v, uint64_t va, pte_t *pte)
     pmm_page(pa)->refcount++;
     *pte = pt_make(pa, v->prot);
     return VIPER_OK;
+}
+
+int vm_map_device(struct vm_space *vm, uint64_t addr, uint64_t pa, uint64_t len)
+{
+    int err = vm_map(vm, addr, len, VIPER_PROT_READ | VIPER_PROT_WRITE, VMA_DEVICE);
+    if (err)
+        return err;
+    struct vma *v = vm_find(vm, addr);
+    v->dev_pa = pa;
+    v->max_prot = VIPER_PROT_READ | VIPER_PROT_WRITE;
+    return VIPER_OK;   /* pages are mapped on first touch (vm_fault) */
 }
 
 int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *shm)
@@ -344,6 +360,10 @@ int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access)
         return VIPER_ERR_NO_MEMORY;
     if (!pt_present(*pte) && v->kind == VMA_SHM)
         return map_shm_page(v, va, pte);
+    if (!pt_present(*pte) && v->kind == VMA_DEVICE) {
+        *pte = pt_make(v->dev_pa + ((va & PAGE_MASK) - v->start), v->prot | PT_DEVICE);
+        return VIPER_OK;
+    }
     if (!pt_present(*pte))
         return map_zero_page(vm, pte, v->prot);   /* demand-zero */
     if ((access & VM_WRITE) && (pt_flags(*pte) & PT_COW))
@@ -365,6 +385,10 @@ static int fork_vma(struct vm_space *parent, struct vm_space *child, struct vma 
         pte_t *dst = pt_walk(child->root, va, true);
         if (!dst)
             return VIPER_ERR_NO_MEMORY;
+        if (v->kind == VMA_DEVICE) {   /* the same registers, no RAM behind them */
+            *dst = *src;
+            continue;
+        }
         /* Writable pages become COW in both; read-only and shared-memory ones are shared. */
         bool cow = v->kind != VMA_SHM && (v->prot & VIPER_PROT_WRITE);
         *src = pt_make(pt_pa(*src), v->prot | (cow ? PT_COW : 0));

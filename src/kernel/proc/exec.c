@@ -15,6 +15,7 @@
 #include "kernel/bootargs.h"
 #include "kernel/log.h"
 #include "lib/format.h"
+#include "dev/devices.h"
 #include "ipc/registry.h"
 #include "lib/cpio.h"
 #include "lib/elf.h"
@@ -289,16 +290,30 @@ int proc_start_init(const struct fdt *fdt, const char *path)
     struct cap *rc = cap_create(reg, VIPER_RIGHTS_ALL);
     if (!rc)
         return VIPER_ERR_NO_MEMORY;
+    /* ... and the device root, which init hands on (narrowed) to each driver. */
+    struct object *devs = devices_root();
+    struct cap *dc = NULL;
+    if (devs) {
+        obj_get(devs);
+        dc = cap_create(devs, VIPER_RIGHTS_ALL);
+    }
+    if (!dc) {
+        cap_destroy(rc);
+        return VIPER_ERR_NO_MEMORY;
+    }
     const char *nonce = bootarg("nonce");   /* tests echo it in their result lines */
     if (nonce) {
         args.envc = 1;
         args.envp[0] = args.buf + args.used;
         args.used += (size_t)snprintf(args.envp[0], 64, "NONCE=%.40s", nonce) + 1;
     }
-    args.nhandles = 1;
+    args.nhandles = 2;
     args.caps[0] = rc;
+    args.caps[1] = dc;
     int err = spawn_image(NULL, path, &args, &p);
-    if (err)
+    if (err) {
         cap_destroy(rc);
+        cap_destroy(dc);
+    }
     return err;
 }

@@ -19,6 +19,9 @@ enum obj_type {
     OBJ_SHM = 3,
     OBJ_REGISTRY = 4,
     OBJ_TIMER = 5,
+    OBJ_DEVROOT = 6,
+    OBJ_DEVICE = 7,
+    OBJ_IRQ = 8,
 };
 
 struct object {

@@ -19,8 +19,12 @@ int irq_init(const struct fdt *fdt);
 /* Install handler for intid (replacing any) and enable it at the GIC. */
 int irq_register(unsigned intid, irq_handler_fn handler, void *arg);
 
-/* Mask intid at the GIC. */
+/* Mask / unmask intid at the GIC. */
 void irq_disable(unsigned intid);
+void irq_enable(unsigned intid);
+
+/* Mask intid and forget its handler. */
+void irq_unregister(unsigned intid);
 
 /*
  * Decode entry `index` of node's "interrupts" (GIC 3-cell form:

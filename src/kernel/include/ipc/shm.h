@@ -24,4 +24,7 @@ struct shm {
  */
 int shm_alloc(struct process *owner, uint64_t size, struct shm **out);
 
+/* The same with physically contiguous pages (DMA buffers; at most 4 MiB). */
+int shm_alloc_contiguous(struct process *owner, uint64_t size, struct shm **out);
+
 void shm_destroy(struct object *o);

@@ -16,6 +16,7 @@ typedef uint64_t pte_t;
 #define PT_WRITE  2u    /* VIPER_PROT_WRITE */
 #define PT_EXEC   4u    /* VIPER_PROT_EXEC  */
 #define PT_COW    8u    /* read-only because shared copy-on-write */
+#define PT_DEVICE 16u   /* Device-nGnRE memory (a driver's registers), never executable */
 
 /* A new, empty level-0 table; NULL when out of memory. */
 uint64_t *pt_create(void);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "lib/list.h"
 
-enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_HEAP, VMA_STACK, VMA_SHM };
+enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_HEAP, VMA_STACK, VMA_SHM, VMA_DEVICE };
 
 struct shm;
 
@@ -24,6 +24,7 @@ struct vma {
     uint32_t max_prot;        /* mprotect may not go beyond this (shm: what the handle allowed) */
     struct shm *shm;          /* VMA_SHM: the object (a reference) ... */
     uint64_t shm_base;        /* ... and the address its page 0 is mapped at */
+    uint64_t dev_pa;          /* VMA_DEVICE: the physical address mapped at start */
 };
 
 struct vm_space {
@@ -52,6 +53,9 @@ int vm_map(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot, enu
 
 /* Map all of shared-memory object shm at addr (free, page aligned) with prot. */
 int vm_map_shm(struct vm_space *vm, uint64_t addr, uint32_t prot, struct shm *shm);
+
+/* Map device registers [pa, pa+len) at addr (free, page aligned), read-write, Device-nGnRE. */
+int vm_map_device(struct vm_space *vm, uint64_t addr, uint64_t pa, uint64_t len);
 
 /* Remove [start, start+len) (VMAs are split as needed); frees its pages. */
 int vm_unmap(struct vm_space *vm, uint64_t start, uint64_t len);

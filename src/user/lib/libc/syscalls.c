@@ -545,3 +545,99 @@ int64_t viper_timer_set(uint64_t handle, uint64_t deadline_ns)
     __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
     return (int64_t)x0;
 }
+
+int64_t viper_dev_info(uint64_t root, uint64_t index, uint64_t *base_out, uint64_t *size_out,
+                       uint64_t *id_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_DEV_INFO;
+    register uint64_t x0 __asm__("x0") = (uint64_t)root;
+    register uint64_t x1 __asm__("x1") = (uint64_t)index;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (base_out != NULL)
+            *base_out = (uint64_t)x1;
+        if (size_out != NULL)
+            *size_out = (uint64_t)x2;
+        if (id_out != NULL)
+            *id_out = (uint64_t)x3;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_dev_open(uint64_t root, uint64_t index, uint64_t *device_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_DEV_OPEN;
+    register uint64_t x0 __asm__("x0") = (uint64_t)root;
+    register uint64_t x1 __asm__("x1") = (uint64_t)index;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (device_out != NULL)
+            *device_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_dev_map(uint64_t device, uint64_t addr, uint64_t *addr_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_DEV_MAP;
+    register uint64_t x0 __asm__("x0") = (uint64_t)device;
+    register uint64_t x1 __asm__("x1") = (uint64_t)addr;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (addr_out != NULL)
+            *addr_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_irq_open(uint64_t device, uint64_t *irq_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_IRQ_OPEN;
+    register uint64_t x0 __asm__("x0") = (uint64_t)device;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (irq_out != NULL)
+            *irq_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_irq_ack(uint64_t irq)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_IRQ_ACK;
+    register uint64_t x0 __asm__("x0") = (uint64_t)irq;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_dma_alloc(uint64_t root, uint64_t size, uint64_t addr, uint64_t *dma_out,
+                        uint64_t *addr_out, uint64_t *phys_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_DMA_ALLOC;
+    register uint64_t x0 __asm__("x0") = (uint64_t)root;
+    register uint64_t x1 __asm__("x1") = (uint64_t)size;
+    register uint64_t x2 __asm__("x2") = (uint64_t)addr;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (dma_out != NULL)
+            *dma_out = (uint64_t)x1;
+        if (addr_out != NULL)
+            *addr_out = (uint64_t)x2;
+        if (phys_out != NULL)
+            *phys_out = (uint64_t)x3;
+    }
+    return (int64_t)x0;
+}

@@ -26,6 +26,7 @@
 #define DESC_TABLE   (3ul << 0)
 #define DESC_PAGE    (3ul << 0)
 #define DESC_ATTR_NORMAL (1ul << 2)   /* MAIR index 1 */
+#define DESC_ATTR_MASK   (7ul << 2)   /* MAIR index 0 is Device-nGnRE */
 #define DESC_USER    (1ul << 6)       /* AP[1]: EL0 access */
 #define DESC_RO      (1ul << 7)       /* AP[2] */
 #define DESC_SH      (3ul << 8)
@@ -90,6 +91,8 @@ pte_t pt_make(uint64_t pa, uint32_t flags)
         pte |= DESC_UXN;
     if (flags & PT_COW)
         pte |= DESC_COW;
+    if (flags & PT_DEVICE)
+        pte = (pte & ~DESC_ATTR_MASK) | DESC_UXN;   /* attribute index 0 */
     return pte;
 }
 
@@ -114,6 +117,8 @@ uint32_t pt_flags(pte_t pte)
         f |= PT_EXEC;
     if (pte & DESC_COW)
         f |= PT_COW;
+    if (!(pte & DESC_ATTR_MASK))
+        f |= PT_DEVICE;
     return f;
 }
 

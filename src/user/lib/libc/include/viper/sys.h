@@ -259,3 +259,50 @@ int64_t viper_timer_create(uint64_t *handle_out);
  * clears until the new deadline passes. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED.
  */
 int64_t viper_timer_set(uint64_t handle, uint64_t deadline_ns);
+
+/*
+ * Device index (0, 1, ...) from the DTB: its MMIO base and size, and id = kind << 32 | virtio
+ * device ID (kind: VIPER_DEV_*). NOT_FOUND past the last one. The kernel's own console UART is
+ * not listed. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND.
+ */
+int64_t viper_dev_info(uint64_t root, uint64_t index, uint64_t *base_out, uint64_t *size_out,
+                       uint64_t *id_out);
+
+/*
+ * A handle to device index's register region (READ, WRITE, DEVICE_ACCESS, IRQ_ACCESS, TRANSFER,
+ * DERIVE). Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND,
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ */
+int64_t viper_dev_open(uint64_t root, uint64_t index, uint64_t *device_out);
+
+/*
+ * Map the device's registers into the caller as Device-nGnRE memory, read-write, never
+ * executable (addr is a hint); unmap with munmap. Errors: VIPER_ERR_BAD_HANDLE,
+ * VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NO_MEMORY, VIPER_ERR_INVALID.
+ */
+int64_t viper_dev_map(uint64_t device, uint64_t addr, uint64_t *addr_out);
+
+/*
+ * Bind the device's interrupt to a new IRQ object (READ, WRITE, TRANSFER). When it fires the
+ * kernel masks it and raises VIPER_SIGNAL_IRQ; wait for it with wait_many, handle the device,
+ * then irq_ack. One IRQ object per interrupt at a time (BUSY). Errors: VIPER_ERR_BAD_HANDLE,
+ * VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND, VIPER_ERR_BUSY, VIPER_ERR_NO_MEMORY,
+ * VIPER_ERR_LIMIT.
+ */
+int64_t viper_irq_open(uint64_t device, uint64_t *irq_out);
+
+/*
+ * Lower the IRQ signal and unmask the interrupt again. Errors: VIPER_ERR_BAD_HANDLE,
+ * VIPER_ERR_ACCESS_DENIED.
+ */
+int64_t viper_irq_ack(uint64_t irq);
+
+/*
+ * Physically contiguous, zeroed memory for device DMA (at most 4 MiB), mapped read-write into
+ * the caller (addr is a hint); returns its handle, its address and the physical address devices
+ * use. Charged to the caller's memory limit; freed when the handle and the mapping are gone.
+ * Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID,
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ */
+int64_t viper_dma_alloc(uint64_t root, uint64_t size, uint64_t addr, uint64_t *dma_out,
+                        uint64_t *addr_out, uint64_t *phys_out);
