@@ -269,3 +269,9 @@ def t_user_registry(ctx):
 def t_user_ipc_exit(ctx):
     """Exit, kill and fault close a process's handles: PEER_CLOSED, objects back to baseline."""
     run_user(ctx, "ipc_exit")
+
+
+@test("user_devices", 3, extra=("-device", "virtio-rng-device"))
+def t_user_devices(ctx):
+    """Devices: list, map virtio-mmio registers, an IRQ-driven virtio-rng request in DMA memory."""
+    run_user(ctx, "devices")

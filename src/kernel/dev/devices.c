@@ -155,7 +155,7 @@ int64_t sys_dev_map(struct trap_frame *tf)
         return err;
     struct device_desc *d = &table[container_of(c->obj, struct device_obj, obj)->index];
     struct vm_space *vm = proc_current()->vm;
-    uint64_t len = (d->size + PAGE_SIZE - 1) & PAGE_MASK;
+    uint64_t len = ((d->base & (PAGE_SIZE - 1)) + d->size + PAGE_SIZE - 1) & PAGE_MASK;
     uint64_t addr = vm_find_free(vm, tf->x[1], len);
     if (!addr)
         return VIPER_ERR_NO_MEMORY;
