@@ -104,16 +104,7 @@ static struct handle_table *handles(void)
 /* Give the caller a handle to o (taking over the creator's reference). */
 static int give(struct object *o, uint32_t rights, uint64_t *out)
 {
-    struct cap *c = cap_create(o, rights);
-    uint32_t h;
-    if (!c)
-        return VIPER_ERR_NO_MEMORY;
-    int err = handle_install(handles(), c, &h);
-    if (err)
-        cap_destroy(c);
-    else
-        *out = h;
-    return err;
+    return handle_give(handles(), o, rights, out);
 }
 
 int64_t sys_dev_info(struct trap_frame *tf)

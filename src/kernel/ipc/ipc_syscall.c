@@ -23,17 +23,7 @@ static struct handle_table *table(void)
 /* Give the caller a new handle for o (whose creator reference it takes over). */
 static int give_handle(struct object *o, uint32_t rights, uint64_t *out)
 {
-    struct cap *c = cap_create(o, rights);
-    uint32_t h;
-    if (!c)
-        return VIPER_ERR_NO_MEMORY;
-    int err = handle_install(table(), c, &h);
-    if (err) {
-        cap_destroy(c);
-        return err;
-    }
-    *out = h;
-    return VIPER_OK;
+    return handle_give(table(), o, rights, out);
 }
 
 int64_t sys_shm_create(struct trap_frame *tf)

@@ -47,17 +47,7 @@ int64_t sys_timer_create(struct trap_frame *tf)
     obj_init(&t->obj, OBJ_TIMER);
     t->kt.fn = timer_obj_expired;
     list_init(&t->kt.node);
-    struct cap *c = cap_create(&t->obj, TIMER_RIGHTS);
-    uint32_t h;
-    if (!c)
-        return VIPER_ERR_NO_MEMORY;
-    int err = handle_install(&proc_current()->handles, c, &h);
-    if (err) {
-        cap_destroy(c);
-        return err;
-    }
-    tf->x[1] = h;
-    return VIPER_OK;
+    return handle_give(&proc_current()->handles, &t->obj, TIMER_RIGHTS, &tf->x[1]);
 }
 
 int64_t sys_timer_set(struct trap_frame *tf)

@@ -63,17 +63,7 @@ static int copy_exec_args(struct trap_frame *tf, char *path, struct arg_block **
 static int process_handle(struct process *p, uint64_t *out)
 {
     obj_get(&p->obj);
-    struct cap *c = cap_create(&p->obj, PROCESS_RIGHTS);
-    uint32_t h;
-    if (!c)
-        return VIPER_ERR_NO_MEMORY;
-    int err = handle_install(&proc_current()->handles, c, &h);
-    if (err) {
-        cap_destroy(c);
-        return err;
-    }
-    *out = h;
-    return VIPER_OK;
+    return handle_give(&proc_current()->handles, &p->obj, PROCESS_RIGHTS, out);
 }
 
 /* The caps for the handles a spawn passes on: each with TRANSFER, no repeats. */

@@ -45,6 +45,12 @@ void handle_table_destroy(struct handle_table *t);
 /* A new root cap holding the caller's reference to o; NULL when out of memory (o is put). */
 struct cap *cap_create(struct object *o, uint32_t rights);
 
+/*
+ * Give t a new handle with rights to o, taking over the caller's reference
+ * to o (which is dropped on failure).  *out gets the handle value.
+ */
+int handle_give(struct handle_table *t, struct object *o, uint32_t rights, uint64_t *out);
+
 /* Put cap c into t; *out gets its handle.  VIPER_ERR_LIMIT or NO_MEMORY on failure (c unchanged). */
 int handle_install(struct handle_table *t, struct cap *c, uint32_t *out);
 

@@ -85,6 +85,20 @@ int handle_install(struct handle_table *t, struct cap *c, uint32_t *out)
     return VIPER_OK;
 }
 
+int handle_give(struct handle_table *t, struct object *o, uint32_t rights, uint64_t *out)
+{
+    struct cap *c = cap_create(o, rights);
+    uint32_t h;
+    if (!c)
+        return VIPER_ERR_NO_MEMORY;
+    int err = handle_install(t, c, &h);
+    if (err)
+        cap_destroy(c);
+    else
+        *out = h;
+    return err;
+}
+
 int handle_lookup(struct handle_table *t, uint64_t h, enum obj_type type, uint32_t rights,
                   struct cap **out)
 {
