@@ -67,6 +67,36 @@ static void case_create_join(void)
     UT_CHECK_NO_LEAK(&before);
 }
 
+static void napping_thread(uint64_t arg)
+{
+    viper_sleep_ns(arg);
+    viper_thread_exit(7);
+}
+
+/* thread_open: THREAD_EXITED through wait_many, the thread still joinable, handles outliving it. */
+static void case_thread_handles(void)
+{
+    struct viper_kstat before = ut_kstat();
+    int64_t tid = start(napping_thread, 0, 20000000);   /* 20 ms */
+    uint64_t h = 0, h2 = 0, type = 0, rights = 0;
+    UT_CHECK_EQ(viper_thread_open(tid, &h), VIPER_OK);
+    UT_CHECK_EQ(viper_cap_query(h, &type, &rights), VIPER_OK);
+    UT_CHECK_EQ(type, VIPER_OBJ_THREAD);
+    struct viper_wait_item it = { (uint32_t)h, VIPER_SIGNAL_THREAD_EXITED, 0, 0 };
+    UT_CHECK_EQ(viper_wait_many(&it, 1, VIPER_DEADLINE_POLL, NULL), VIPER_ERR_TIMED_OUT);
+    UT_CHECK_EQ(it.pending & VIPER_SIGNAL_THREAD_EXITED, 0u);
+    UT_CHECK_EQ(viper_wait_many(&it, 1, VIPER_DEADLINE_INFINITE, NULL), VIPER_OK);
+    UT_CHECK(it.pending & VIPER_SIGNAL_THREAD_EXITED);
+    UT_CHECK_EQ(viper_thread_open(tid, &h2), VIPER_OK);   /* a zombie can still be opened */
+    join_expect(tid, 7);
+    UT_CHECK_EQ(viper_thread_open(tid, &h), VIPER_ERR_NOT_FOUND);   /* joined: gone by id */
+    UT_CHECK_EQ(viper_wait_many(&it, 1, VIPER_DEADLINE_POLL, NULL), VIPER_OK);   /* the handle lives on */
+    UT_CHECK_EQ(viper_handle_close(h), VIPER_OK);
+    UT_CHECK_EQ(viper_handle_close(h2), VIPER_OK);
+    UT_CHECK_EQ(viper_thread_open(999999, &h), VIPER_ERR_NOT_FOUND);
+    UT_CHECK_NO_LEAK(&before);
+}
+
 static void value_thread(uint64_t arg)
 {
     viper_thread_exit((int64_t)arg);
@@ -267,5 +297,6 @@ int main(int argc, char **argv, char **envp)
     UT_RUN(case_fp_arithmetic);
     UT_RUN_LEAK(case_thread_limit);
     UT_RUN_LEAK(case_join_errors);
+    UT_RUN_LEAK(case_thread_handles);
     return ut_done();
 }

@@ -449,4 +449,14 @@
  */
 #define VIPER_SYS_DMA_ALLOC        44
 
-#define VIPER_SYS_COUNT 45 /* one past the highest number */
+/*
+ * thread_open: A handle (READ, TRANSFER, DERIVE) to thread tid of the caller's process;
+ * wait_many on it sees VIPER_SIGNAL_THREAD_EXITED once the thread has ended (it can still be
+ * joined).
+ *   args:    int64_t tid
+ *   results: uint64_t handle
+ *   errors:  VIPER_ERR_NOT_FOUND, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY
+ */
+#define VIPER_SYS_THREAD_OPEN      45
+
+#define VIPER_SYS_COUNT 46 /* one past the highest number */

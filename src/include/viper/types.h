@@ -85,6 +85,7 @@ typedef uint32_t viper_handle_t;
 #define VIPER_OBJ_DEVROOT   6u   /* the list of devices (init's second startup handle) */
 #define VIPER_OBJ_DEVICE    7u
 #define VIPER_OBJ_IRQ       8u
+#define VIPER_OBJ_THREAD    9u
 
 #define VIPER_HANDLES_MAX_DEFAULT 1024u   /* per-process handle table limit */
 
@@ -117,6 +118,7 @@ struct viper_msg {
 #define VIPER_SIGNAL_PROCESS_EXITED (1u << 3)   /* the process has ended */
 #define VIPER_SIGNAL_TIMER_FIRED    (1u << 4)   /* the timer's deadline has passed */
 #define VIPER_SIGNAL_IRQ            (1u << 5)   /* the interrupt fired (masked until irq_ack) */
+#define VIPER_SIGNAL_THREAD_EXITED  (1u << 6)   /* the thread has ended */
 #define VIPER_WAIT_MANY_MAX         256u
 
 struct viper_wait_item {

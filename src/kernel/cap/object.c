@@ -28,6 +28,7 @@ static void (*const destroy_fn[])(struct object *) = {
     [OBJ_DEVROOT] = devroot_destroy,
     [OBJ_DEVICE] = device_obj_destroy,
     [OBJ_IRQ] = irq_obj_destroy,
+    [OBJ_THREAD] = thread_obj_destroy,
 };
 
 static uint32_t (*const signals_fn[])(struct object *) = {
@@ -39,6 +40,7 @@ static uint32_t (*const signals_fn[])(struct object *) = {
     [OBJ_DEVROOT] = NULL,
     [OBJ_DEVICE] = NULL,
     [OBJ_IRQ] = irq_obj_signals,
+    [OBJ_THREAD] = thread_obj_signals,
 };
 
 void obj_init(struct object *o, enum obj_type type)

@@ -187,6 +187,15 @@ int64_t sys_thread_create(struct trap_frame *tf)
     return VIPER_OK;
 }
 
+int64_t sys_thread_open(struct trap_frame *tf)
+{
+    struct thread *t = thread_find(proc_current(), (int64_t)tf->x[0]);
+    if (!t)
+        return VIPER_ERR_NOT_FOUND;
+    obj_get(&t->obj);
+    return handle_give(&proc_current()->handles, &t->obj, PROCESS_RIGHTS, &tf->x[1]);
+}
+
 int64_t sys_thread_join(struct trap_frame *tf)
 {
     int64_t value;

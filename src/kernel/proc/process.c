@@ -212,7 +212,7 @@ static void proc_reap(struct process *c)
 {
     while (!list_empty(&c->threads)) {
         struct thread *t = container_of(list_pop_front(&c->threads), struct thread, proc_node);
-        kfree(t);
+        obj_put(&t->obj);
     }
     list_remove(&c->sibling_node);
     c->parent->live_children--;

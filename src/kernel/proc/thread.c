@@ -40,6 +40,7 @@ int thread_create_user(struct process *p, uint64_t entry, uint64_t sp, uint64_t 
         kfree(t);
         return VIPER_ERR_NO_MEMORY;
     }
+    obj_init(&t->obj, OBJ_THREAD);   /* this reference is the process's */
     uint8_t *top = (uint8_t *)phys_to_virt(t->kstack_pa) + KSTACK_SIZE;
     t->tf = (struct trap_frame *)(top - sizeof(struct trap_frame));
     memset(t->tf, 0, sizeof *t->tf);
@@ -94,6 +95,7 @@ _Noreturn void thread_exit(int64_t value)
     arch_irq_disable();
     t->state = THREAD_ZOMBIE;
     wq_wake_all(&t->join_wq);
+    obj_signal(&t->obj);
     sched_block();
     __builtin_unreachable();
 }
@@ -116,6 +118,16 @@ int thread_join(int64_t tid, int64_t *value)
     }
     *value = t->exit_value;
     list_remove(&t->proc_node);
-    kfree(t);
+    obj_put(&t->obj);   /* freed now, or when the last handle to it closes */
     return VIPER_OK;
+}
+
+void thread_obj_destroy(struct object *o)
+{
+    kfree(container_of(o, struct thread, obj));
+}
+
+uint32_t thread_obj_signals(struct object *o)
+{
+    return container_of(o, struct thread, obj)->state == THREAD_ZOMBIE ? VIPER_SIGNAL_THREAD_EXITED : 0;
 }

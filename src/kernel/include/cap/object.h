@@ -22,6 +22,7 @@ enum obj_type {
     OBJ_DEVROOT = 6,
     OBJ_DEVICE = 7,
     OBJ_IRQ = 8,
+    OBJ_THREAD = 9,
 };
 
 struct object {

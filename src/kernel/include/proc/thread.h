@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/trap.h"
+#include "cap/object.h"
 #include "lib/list.h"
 #include "sched/wait.h"
 
@@ -41,6 +42,7 @@ struct process;
 
 struct thread {
     struct arch_context ctx;
+    struct object obj;            /* the process holds one reference, each handle another */
     struct trap_frame *tf;        /* user registers, at the top of the kernel stack */
     uint64_t kstack_pa;           /* KSTACK_SIZE bytes from pmm */
     struct process *proc;         /* NULL for idle threads */
@@ -59,6 +61,10 @@ struct thread {
     bool fp_valid;                /* fp holds this thread's live FP state */
     struct fp_state fp;
 };
+
+/* Object hooks (cap/object.c). */
+void thread_obj_destroy(struct object *o);
+uint32_t thread_obj_signals(struct object *o);
 
 /* Switch stacks: save callee-saved registers in from, load to's (switch.S). */
 void arch_switch(struct arch_context *from, struct arch_context *to);

@@ -641,3 +641,18 @@ int64_t viper_dma_alloc(uint64_t root, uint64_t size, uint64_t addr, uint64_t *d
     }
     return (int64_t)x0;
 }
+
+int64_t viper_thread_open(int64_t tid, uint64_t *handle_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_THREAD_OPEN;
+    register uint64_t x0 __asm__("x0") = (uint64_t)tid;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (handle_out != NULL)
+            *handle_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}

@@ -306,3 +306,10 @@ int64_t viper_irq_ack(uint64_t irq);
  */
 int64_t viper_dma_alloc(uint64_t root, uint64_t size, uint64_t addr, uint64_t *dma_out,
                         uint64_t *addr_out, uint64_t *phys_out);
+
+/*
+ * A handle (READ, TRANSFER, DERIVE) to thread tid of the caller's process; wait_many on it sees
+ * VIPER_SIGNAL_THREAD_EXITED once the thread has ended (it can still be joined). Errors:
+ * VIPER_ERR_NOT_FOUND, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY.
+ */
+int64_t viper_thread_open(int64_t tid, uint64_t *handle_out);
