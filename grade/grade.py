@@ -5,7 +5,8 @@
                          [--initrd build/initrd.cpio] [--lab LAB] [--json PATH]
                          [--only NAME[,NAME]] [--list] [--log-dir build/grade]
 
-Tests come from grade/tests_kernel.py and grade/tests_user.py.  Each test
+Tests come from grade/tests_kernel.py and every other grade/tests_*.py
+(each registers its tests in tests_kernel.TESTS when imported).  Each test
 gets a fresh random nonce, passed to the kernel as `nonce=<16 hex>`; result
 lines are believed only when they carry it.  Timeouts measure lack of progress and are multiplied by
 a scale factor calibrated at start (grade/calibrate.py; GRADE_TIMEOUT_SCALE
@@ -36,7 +37,8 @@ sys.path.insert(0, HERE)
 import calibrate      # noqa: E402
 import qemu           # noqa: E402
 import tests_kernel   # noqa: E402
-import tests_user     # noqa: E402,F401  (registers the user-space tests in tests_kernel.TESTS)
+
+tests_kernel.load_all()
 
 MAX_JOBS = 2
 TAIL_LINES = 15
