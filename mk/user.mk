@@ -1,6 +1,8 @@
 # mk/user.mk - user space: libc.a, programs, and the boot filesystem (initrd).
 #
 #   build/user/libc.a           src/user/lib/libc/*.{c,S} + the kernel's lib/string.c, lib/format.c
+#   build/user/lib<name>.a      one per other directory src/user/lib/<name>/ (e.g. virtio), linked
+#                               into every program before libc (a program pulls in what it uses)
 #   build/user/crt0.o           the entry point, linked first into every program
 #   build/user/bin/<prog>       one per directory src/user/<prog>/ (not lib/): its *.c and *.S
 #   build/user/bin/tests/<t>    one per tests/user/<t>.c
@@ -23,7 +25,7 @@ CRT0    := $(UBUILD)/crt0.o
 UCFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common \
           -march=armv8-a -mno-outline-atomics -fno-stack-protector -fno-pie -fno-pic \
           -fno-omit-frame-pointer -MMD -MP \
-          -Isrc/user/lib/libc/include -Isrc/include $(KCFLAGS_TC)
+          -Isrc/user/lib/libc/include -Isrc/include -Isrc/user -Isrc/user/lib $(KCFLAGS_TC)
 # libc's own sources also see the kernel's pure lib/ headers (format.h, string.h).
 ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include
 ULDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro -z noexecstack \
@@ -35,6 +37,11 @@ ULIBGCC := $(if $(filter gcc,$(TOOLCHAIN)),\
 LIBC_SRC := $(sort $(filter-out %/crt0.S,$(wildcard src/user/lib/libc/*.c src/user/lib/libc/*.S)))
 LIBC_OBJ := $(patsubst src/user/lib/libc/%,$(UBUILD)/libc/%.o,$(LIBC_SRC)) \
             $(UBUILD)/libc/klib/string.c.o $(UBUILD)/libc/klib/format.c.o
+
+# Libraries other than libc: src/user/lib/<name>/*.c -> build/user/lib<name>.a; their
+# headers are included as <name/header.h> (-Isrc/user/lib).
+USER_LIBS  := $(sort $(filter-out libc,$(notdir $(patsubst %/,%,$(dir $(wildcard src/user/lib/*/*.c))))))
+USER_LIBAS := $(patsubst %,$(UBUILD)/lib%.a,$(USER_LIBS))
 
 USER_PROGS := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard src/user/*/*.c))))))
 USER_TESTS := $(sort $(basename $(notdir $(wildcard tests/user/*.c))))
@@ -83,15 +90,22 @@ $(LIBC): $(LIBC_OBJ)
 	@rm -f $@
 	$(Q)$(KAR) rcs $@ $^
 
+define user_lib_rule
+$(UBUILD)/lib$(1).a: $(patsubst %,$(UBUILD)/obj/%.o,$(sort $(wildcard src/user/lib/$(1)/*.c)))
+	@rm -f $$@
+	$$(Q)$$(KAR) rcs $$@ $$^
+endef
+$(foreach l,$(USER_LIBS),$(eval $(call user_lib_rule,$(l))))
+
 # ---- programs ------------------------------------------------------------------
 # user_link(output, objects)
 define user_link
 	@mkdir -p $(@D)
 	@echo "  LD      $(1)"
-	$(Q)$(KLD) $(ULDFLAGS) -o $(1) $(CRT0) $(2) $(LIBC) $(ULIBGCC)
+	$(Q)$(KLD) $(ULDFLAGS) -o $(1) $(CRT0) $(2) --start-group $(USER_LIBAS) $(LIBC) --end-group $(ULIBGCC)
 endef
 
-USER_DEPS := $(CRT0) $(LIBC) $(USER_LD)
+USER_DEPS := $(CRT0) $(USER_LIBAS) $(LIBC) $(USER_LD)
 
 define user_prog_rule
 $(UBIN)/$(1): $(patsubst %,$(UBUILD)/obj/%.o,$(sort $(wildcard src/user/$(1)/*.[cS]))) $(USER_DEPS)
