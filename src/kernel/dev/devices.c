@@ -55,6 +55,11 @@ struct device_desc *devices_get(uint64_t index)
     return index < ndevices ? &table[index] : NULL;
 }
 
+struct device_desc *device_obj_desc(struct object *o)
+{
+    return &table[container_of(o, struct device_obj, obj)->index];
+}
+
 struct object *devices_root(void)
 {
     if (!root) {

@@ -26,6 +26,9 @@ struct device_desc *devices_get(uint64_t index);
 
 struct object;
 
+/* The entry a device object (VIPER_OBJ_DEVICE) stands for. */
+struct device_desc *device_obj_desc(struct object *o);
+
 /* The device root object (created on first use); NULL when out of memory. */
 struct object *devices_root(void);
 
