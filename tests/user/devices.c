@@ -2,7 +2,7 @@
  * devices.c - the kernel's device primitives (dev_info, dev_open, dev_map,
  * irq_open, irq_ack, dma_alloc), run as init with QEMU given
  * `-device virtio-rng-device`: the device root lists the 32 virtio-mmio
- * slots (one of them the entropy device, the console UART not at all), the
+ * slots (one of them the entropy device) and the console UART once, the
  * rng's registers map and read per the virtio spec, a real entropy request
  * completes through a virtqueue in a DMA buffer and wakes us through the
  * IRQ object, every call checks its right, one IRQ object per interrupt
@@ -398,14 +398,16 @@ static void case_list(void)
                 UT_CHECK_EQ((uint32_t)id, 0);            /* the other slots are empty */
             }
         }
-        if (base == VIRT_UART_BASE)
+        if (base == VIRT_UART_BASE) {
             uart++;
+            UT_CHECK_EQ(id >> 32, VIPER_DEV_PL011);
+        }
     }
     UT_CHECK_EQ(rc, VIPER_ERR_NOT_FOUND);
     UT_CHECK_EQ(virtio, VIRT_VIRTIO_SLOTS);
     UT_CHECK_EQ(seen, 0xffffffffu);
     UT_CHECK_EQ(entropy, 1);
-    UT_CHECK_EQ(uart, 0);                                /* the kernel's console is not listed */
+    UT_CHECK_EQ(uart, 1);                   /* the console UART, shared with the kernel's log */
     UT_INFO("%u devices, %u virtio-mmio", n, virtio);
     uint64_t b, s, id;
     UT_CHECK_EQ(viper_dev_info(root, i + 1, &b, &s, &id), VIPER_ERR_NOT_FOUND);

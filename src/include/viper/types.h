@@ -92,6 +92,7 @@ typedef uint32_t viper_handle_t;
 /* dev_info kinds (id >> 32) */
 #define VIPER_DEV_VIRTIO_MMIO 1u
 #define VIPER_DEV_PL011       2u
+#define VIPER_DEV_FW_CFG      3u   /* QEMU's fw_cfg (qemu,fw-cfg-mmio), for ramfb */
 
 /* ---- channels ---------------------------------------------------------------- */
 #define VIPER_MSG_MAX_BYTES   256u

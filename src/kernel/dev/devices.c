@@ -7,8 +7,13 @@
  * IRQ object: the kernel masks the interrupt when it fires and raises the
  * object's signal, the driver waits for it with wait_many, services the
  * device, and irq_ack unmasks it.  Nothing here touches the device itself.
+ *
+ * Besides the virtio-mmio slots the table lists the console PL011 (shared
+ * with the kernel's own log: binding its interrupt hands RX and TX
+ * interrupts over to the driver, dev/console.h) and QEMU's fw_cfg (ramfb).
  */
 #include "cap/handle.h"
+#include "dev/console.h"
 #include "dev/devices.h"
 #include "dev/irq.h"
 #include "ipc/shm.h"
@@ -48,6 +53,19 @@ bool devices_add(uint32_t kind, uint64_t base, uint64_t size, unsigned intid, ui
         return false;
     table[ndevices++] = (struct device_desc){ kind, virtio_id, base, size, intid, false };
     return true;
+}
+
+void devices_add_platform(const struct fdt *fdt)
+{
+    uint64_t pa, size;
+    unsigned intid;
+    if (console_device(&pa, &size, &intid) == VIPER_OK &&
+        !devices_add(VIPER_DEV_PL011, pa, size, intid, 0))
+        pr_warn("devices: console uart left out: device table full");
+    int n = fdt_find_compatible(fdt, -1, "qemu,fw-cfg-mmio");
+    if (n >= 0 && fdt_reg(fdt, n, 0, &pa, &size) == VIPER_OK && size > 0 &&
+        !devices_add(VIPER_DEV_FW_CFG, pa, size, 0, 0))
+        pr_warn("devices: fw_cfg left out: device table full");
 }
 
 struct device_desc *devices_get(uint64_t index)
@@ -93,6 +111,8 @@ void irq_obj_destroy(struct object *o)
     struct irq_obj *q = container_of(o, struct irq_obj, obj);
     irq_unregister(table[q->index].intid);
     table[q->index].irq_bound = false;
+    if (table[q->index].kind == VIPER_DEV_PL011)
+        console_reclaim_irq();   /* the kernel's console takes its interrupt back */
     kfree(q);
 }
 
@@ -179,9 +199,11 @@ int64_t sys_irq_open(struct trap_frame *tf)
     obj_init(&q->obj, OBJ_IRQ);
     q->index = index;
     d->irq_bound = true;
+    if (d->kind == VIPER_DEV_PL011)
+        console_release_irq();   /* the driver owns RX and TX interrupts from now on */
     err = irq_register(d->intid, irq_fired, q);
     if (err) {
-        obj_put(&q->obj);
+        obj_put(&q->obj);   /* irq_obj_destroy gives the kernel its interrupt back */
         return err;
     }
     return give(&q->obj, IRQ_RIGHTS, &tf->x[1]);

@@ -7,6 +7,12 @@
  * received characters are moved by the RX interrupt into a ring of their
  * own.  A panic switches back to polled output after draining the ring, so
  * the report always reaches the wire.
+ *
+ * The same UART is in the device table for consoled (docs/console.md).
+ * When consoled binds its interrupt the kernel hands over: it drains its
+ * ring, masks the UART's interrupts and writes polled from then on, never
+ * touching the interrupt mask again; RX belongs to consoled.  When that
+ * IRQ object goes, the kernel takes the interrupt back.
  */
 #include <stdbool.h>
 #include "arch/mmu.h"
@@ -40,8 +46,11 @@ struct ring {
 };
 
 static volatile uint32_t *uart;
-static uint64_t uart_pa;
+static uint64_t uart_pa, uart_size;
+static unsigned uart_intid;   /* 0 until console_enable_irq */
 static bool irq_mode;
+static bool handed_over;      /* a user-space driver owns the interrupt */
+static bool panicked;         /* polled for good */
 static struct ring tx_ring, rx_ring;
 static struct spinlock tx_lock = SPINLOCK_INIT;
 static struct spinlock rx_lock = SPINLOCK_INIT;
@@ -155,7 +164,8 @@ int console_init(const struct fdt *fdt)
     console_node = find_console_node(fdt);
     if (console_node < 0 || fdt_reg(fdt, console_node, 0, &pa, &size) != VIPER_OK)
         return VIPER_ERR_NOT_FOUND;
-    uart = mmu_map_device(pa, size ? size : 0x1000);
+    uart_size = size ? size : 0x1000;
+    uart = mmu_map_device(pa, uart_size);
     if (!uart)
         return VIPER_ERR_NO_MEMORY;
     uart_pa = pa;
@@ -181,21 +191,65 @@ int console_enable_irq(const struct fdt *fdt)
     err = irq_register(intid, uart_irq, NULL);
     if (err)
         return err;
+    uart_intid = intid;
     irq_mode = true;
     reg_write(UART_IMSC, INT_RX | INT_RT);
     return VIPER_OK;
 }
 
-void console_panic_mode(void)
+int console_device(uint64_t *pa, uint64_t *size, unsigned *intid)
 {
-    if (!uart || !irq_mode)
-        return;
-    /* Take the ring as it is (another CPU may hold the lock forever) and flush it. */
-    irq_mode = false;
-    reg_write(UART_IMSC, 0);
+    if (!uart)
+        return VIPER_ERR_NOT_FOUND;
+    *pa = uart_pa;
+    *size = uart_size;
+    *intid = uart_intid;
+    return VIPER_OK;
+}
+
+/* Drain the TX ring by polling; caller holds tx_lock with IRQs masked. */
+static void tx_flush_polled(void)
+{
     while (!ring_empty(&tx_ring)) {
         while (reg_read(UART_FR) & FR_TXFF)
             ;
         reg_write(UART_DR, (uint8_t)tx_ring.buf[tx_ring.head++ % RING_SIZE]);
     }
+}
+
+void console_release_irq(void)
+{
+    uint64_t flags = spin_lock_irqsave(&tx_lock);
+    if (uart && irq_mode) {
+        tx_flush_polled();
+        irq_mode = false;
+        reg_write(UART_IMSC, 0);
+        reg_write(UART_ICR, INT_RX | INT_RT | INT_TX);
+    }
+    handed_over = true;
+    spin_unlock_irqrestore(&tx_lock, flags);
+}
+
+void console_reclaim_irq(void)
+{
+    uint64_t flags = spin_lock_irqsave(&tx_lock);
+    bool take = handed_over && !panicked && uart_intid;
+    handed_over = false;
+    if (take && irq_register(uart_intid, uart_irq, NULL) == VIPER_OK) {
+        irq_mode = true;
+        reg_write(UART_ICR, INT_RX | INT_RT | INT_TX);
+        reg_write(UART_IMSC, INT_RX | INT_RT);
+    }
+    spin_unlock_irqrestore(&tx_lock, flags);
+}
+
+void console_panic_mode(void)
+{
+    panicked = true;
+    if (!uart || !irq_mode)
+        return;
+    /* Take the ring as it is (another CPU may hold the lock forever) and flush it. */
+    irq_mode = false;
+    reg_write(UART_IMSC, 0);
+    tx_flush_polled();
 }

@@ -15,6 +15,7 @@
 #include "arch/smp.h"
 #include "arch/timer.h"
 #include "dev/console.h"
+#include "dev/devices.h"
 #include "dev/irq.h"
 #include "dev/virtio.h"
 #include "kernel/bootargs.h"
@@ -106,6 +107,7 @@ static void boot_devices(const struct fdt *fdt)
     pr_info("uart: pl011 at 0x%lx, %s", (unsigned long)console_phys_addr(),
             err ? "polled" : "irq-driven rx/tx");
     virtio_mmio_list(fdt);
+    devices_add_platform(fdt);
 }
 
 /* Become the idle thread after starting the first process (init= or /init). */

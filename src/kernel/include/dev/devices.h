@@ -21,6 +21,11 @@ struct device_desc {
 /* Add a device to the table (boot only); false when the table is full. */
 bool devices_add(uint32_t kind, uint64_t base, uint64_t size, unsigned intid, uint32_t virtio_id);
 
+struct fdt;
+
+/* Add the console UART and fw_cfg (after the virtio slots, at boot). */
+void devices_add_platform(const struct fdt *fdt);
+
 /* Entry index, or NULL. */
 struct device_desc *devices_get(uint64_t index);
 
