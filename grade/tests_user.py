@@ -17,7 +17,13 @@ else) and every announced fault got its report, then
 each report's content.  Registered in the same table as tests_kernel.py.
 """
 
+import os
 import re
+import subprocess
+import time
+
+import fdtedit
+import qemu
 
 from tests_kernel import Fail, expect_poweroff, test
 
@@ -40,11 +46,11 @@ def fault_reports(text):
     return reports
 
 
-def run_user(ctx, prog, timeout=DONE_TIMEOUT):
+def run_user(ctx, prog, timeout=DONE_TIMEOUT, **overrides):
     """Boot /tests/<prog> as init; check its results; return (output up to DONE, expected)."""
     if not ctx.initrd:
         raise Fail("no initrd: run `make initrd` and pass --initrd build/initrd.cpio")
-    q = ctx.boot(bootargs="init=/tests/%s quiet" % prog)
+    q = ctx.boot(bootargs="init=/tests/%s quiet" % prog, **overrides)
     nonce = re.escape(ctx.nonce)
     q.expect(r"UTEST %s START %s\b" % (nonce, re.escape(prog)), timeout=timeout)
     done = q.expect(r"UTEST %s DONE passed=(\d+) failed=(\d+)(?=\s)" % nonce,
@@ -275,3 +281,42 @@ def t_user_ipc_exit(ctx):
 def t_user_devices(ctx):
     """Devices: list, map virtio-mmio registers, an IRQ-driven virtio-rng request in DMA memory."""
     run_user(ctx, "devices")
+
+
+@test("user_services", 3, extra=("-device", "virtio-rng-device"))
+def t_user_services(ctx):
+    """System services: getrandom, entropy_add rights, proc_list, clock_wall, power checks, boot fs."""
+    before = time.time()
+    text, _ = run_user(ctx, "services")
+    m = re.search(r"^UTEST %s INFO services\.clock_wall: wall (\d+)$" % re.escape(ctx.nonce),
+                  text, re.MULTILINE)
+    if not m:
+        raise Fail("clock_wall printed no time")
+    wall = int(m.group(1))
+    if not before - 120 <= wall <= time.time() + 120:
+        raise Fail("clock_wall says %d, the host clock %d (the RTC starts at host UTC)"
+                   % (wall, int(before)))
+    ctx.note("wall clock within %d s of the host" % abs(wall - int(before)))
+
+
+@test("user_entropy", 2, extra=("-device", "virtio-rng-device"))
+def t_user_entropy(ctx):
+    """No rng-seed in the DTB: getrandom waits (WOULD_BLOCK when asked not to) until entropy_add."""
+    o = ctx.opts
+    dumped, unseeded = ctx.path("virt.dtb"), ctx.path("unseeded.dtb")
+    argv = qemu.qemu_command(None, gic=o.get("gic", 2), smp=o.get("smp", 1),
+                             mem=o.get("mem", "256M"), el=o.get("el", 1), monitor="none",
+                             machine_opts=["dumpdtb=" + dumped], extra=o.get("extra", ()))
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30 * ctx.scale)
+    if r.returncode != 0 or not os.path.exists(dumped):
+        raise Fail("QEMU dumpdtb failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1])
+    fdt = fdtedit.load(dumped)
+    chosen = [n for n in fdt.root.children if n.name == "chosen"]
+    if not chosen or not chosen[0].has_prop("rng-seed"):
+        raise Fail("grader: QEMU's DTB has no /chosen/rng-seed to remove")
+    chosen[0].props = [(n, v) for n, v in chosen[0].props if n not in ("rng-seed", "kaslr-seed")]
+    fdtedit.save(fdt, unseeded)
+    text, _ = run_user(ctx, "entropy", dtb=unseeded)
+    if not re.search(r"random: no rng-seed in the DTB", text):
+        raise Fail("the kernel did not report an unseeded pool")

@@ -34,3 +34,7 @@ $(BUILD)/host/hello.elf: tests/host/elf_hello.c src/user/lib/user.ld
 	@mkdir -p $(@D)
 	$(Q)$(KCC) $(UCFLAGS) -c -o $(@D)/elf_hello.o $<
 	$(Q)$(KLD) $(ULDFLAGS) -o $@ $(@D)/elf_hello.o
+
+# lib/chacha20.c and lib/blake2s.c: the entropy pool's primitives, on known answers.
+HOST_TESTS += crypto
+HOST_SRCS_crypto := src/kernel/lib/chacha20.c src/kernel/lib/blake2s.c

@@ -459,4 +459,53 @@
  */
 #define VIPER_SYS_THREAD_OPEN      45
 
-#define VIPER_SYS_COUNT 46 /* one past the highest number */
+/*
+ * getrandom: Fill buf with len (at most 4096) bytes from the kernel's ChaCha20 generator.
+ * Blocks until the pool has been seeded with 256 bits (the DTB's /chosen/rng-seed or
+ * entropy_add); with VIPER_RANDOM_NONBLOCK it returns WOULD_BLOCK instead.
+ *   args:    void *buf, uint64_t len, uint64_t flags
+ *   results: -
+ *   errors:  VIPER_ERR_FAULT, VIPER_ERR_INVALID, VIPER_ERR_WOULD_BLOCK
+ */
+#define VIPER_SYS_GETRANDOM        46
+
+/*
+ * entropy_add: Mix len (at most 4096) bytes read from a hardware entropy source into the pool
+ * and credit them in full. Only the holder of the virtio-rng device (rngd) may feed it.
+ *   args:    uint64_t device, const void *buf, uint64_t len
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_FAULT, VIPER_ERR_INVALID
+ *   rights:  DEVICE_ACCESS on a virtio entropy device
+ */
+#define VIPER_SYS_ENTROPY_ADD      47
+
+/*
+ * proc_list: Describe up to max live processes (zombies included) in buf, in pid order; count
+ * is how many there are in all (call again with a bigger buffer if count > max). buf must be
+ * 8-byte aligned; max at most 1024.
+ *   args:    struct viper_proc_info *buf, uint64_t max
+ *   results: uint64_t count
+ *   errors:  VIPER_ERR_FAULT, VIPER_ERR_INVALID
+ */
+#define VIPER_SYS_PROC_LIST        48
+
+/*
+ * clock_wall: Wall-clock time: nanoseconds since 1970-01-01 UTC, from the RTC read at boot
+ * (arm,pl031) plus the monotonic clock since. NOT_SUPPORTED when the machine has no RTC.
+ *   args:    -
+ *   results: uint64_t now_ns
+ *   errors:  VIPER_ERR_NOT_SUPPORTED
+ */
+#define VIPER_SYS_CLOCK_WALL       49
+
+/*
+ * power: VIPER_POWER_OFF or VIPER_POWER_REBOOT the machine (PSCI SYSTEM_OFF / SYSTEM_RESET).
+ * Does not return on success.
+ *   args:    uint64_t root, uint64_t op
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID
+ *   rights:  DEVICE_ACCESS on the device root
+ */
+#define VIPER_SYS_POWER            50
+
+#define VIPER_SYS_COUNT 51 /* one past the highest number */

@@ -139,3 +139,36 @@ struct viper_wait_item {
 #define VIPER_USER_STACK_TOP  0x00007ffffff00000ull   /* the main thread's stack grows down from here */
 #define VIPER_USER_STACK_SIZE 0x0000000000800000ull   /* 8 MiB, with an unmapped guard page below */
 #define VIPER_USER_MAX        0x0000800000000000ull   /* 2^47: end of user space */
+
+/* ---- system services ---------------------------------------------------------- */
+#define VIPER_RANDOM_NONBLOCK 1u   /* getrandom: WOULD_BLOCK instead of waiting for the seed */
+#define VIPER_RANDOM_MAX      4096u
+
+#define VIPER_POWER_OFF    0u
+#define VIPER_POWER_REBOOT 1u
+
+#define VIPER_PROC_NAME_MAX 32u
+#define VIPER_PROC_LIST_MAX 1024u
+
+/* Process states in viper_proc_info (that of its first live thread). */
+#define VIPER_PROC_RUNNING  0u   /* on a CPU */
+#define VIPER_PROC_READY    1u   /* waiting for a CPU */
+#define VIPER_PROC_BLOCKED  2u   /* waiting for an event or a deadline */
+#define VIPER_PROC_ZOMBIE   3u   /* exited, not yet reaped */
+
+struct viper_proc_info {
+    int64_t pid;
+    int64_t parent_pid;       /* 0 for init */
+    uint32_t state;           /* VIPER_PROC_* */
+    uint32_t priority;        /* of its first live thread, 0-255 */
+    uint32_t threads;         /* live threads */
+    uint32_t handles;         /* open handles */
+    uint64_t pages;           /* private pages charged to it */
+    char name[VIPER_PROC_NAME_MAX];
+};
+
+/* init's startup handles: the registry, the device root, and the boot
+ * filesystem (a read-only shared-memory copy of the initrd's newc cpio archive). */
+#define VIPER_INIT_HANDLE_REGISTRY 0u
+#define VIPER_INIT_HANDLE_DEVROOT  1u
+#define VIPER_INIT_HANDLE_BOOTFS   2u

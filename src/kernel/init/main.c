@@ -16,6 +16,8 @@
 #include "arch/timer.h"
 #include "dev/console.h"
 #include "dev/devices.h"
+#include "dev/random.h"
+#include "dev/rtc.h"
 #include "dev/irq.h"
 #include "dev/virtio.h"
 #include "kernel/bootargs.h"
@@ -108,6 +110,8 @@ static void boot_devices(const struct fdt *fdt)
             err ? "polled" : "irq-driven rx/tx");
     virtio_mmio_list(fdt);
     devices_add_platform(fdt);
+    rtc_init(fdt);
+    random_init(fdt);
 }
 
 /* Become the idle thread after starting the first process (init= or /init). */

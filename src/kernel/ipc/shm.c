@@ -15,20 +15,22 @@
 #include "mm/pmm.h"
 #include "mm/slab.h"
 
-/* The object with its charge taken but no pages yet. */
+/* The object with its charge taken (owner NULL: the kernel's, uncharged) but no pages yet. */
 static int shm_new(struct process *owner, uint64_t npages, struct shm **out)
 {
-    struct vm_space *vm = owner->vm;
-    if ((vm->pages + npages) * PAGE_SIZE > vm->mem_limit)
+    struct vm_space *vm = owner ? owner->vm : NULL;
+    if (vm && (vm->pages + npages) * PAGE_SIZE > vm->mem_limit)
         return VIPER_ERR_LIMIT;
     struct shm *s = kzalloc(sizeof *s + npages * sizeof s->pages[0]);
     if (!s)
         return VIPER_ERR_NO_MEMORY;
     obj_init(&s->obj, OBJ_SHM);
-    obj_get(&owner->obj);
-    s->owner = owner;
-    s->charged = npages;   /* charged now; shm_destroy gives the charge back */
-    vm->pages += npages;
+    if (owner) {
+        obj_get(&owner->obj);
+        s->owner = owner;
+        s->charged = npages;   /* charged now; shm_destroy gives the charge back */
+        vm->pages += npages;
+    }
     *out = s;
     return VIPER_OK;
 }
@@ -96,8 +98,10 @@ void shm_destroy(struct object *o)
         if (--pg->refcount == 0)
             pmm_free_pages(s->pages[i], 0);
     }
-    if (s->owner->vm)   /* the owner may have exited: its address space went with its charges */
-        s->owner->vm->pages -= s->charged;
-    obj_put(&s->owner->obj);
+    if (s->owner) {
+        if (s->owner->vm)   /* the owner may have exited: its address space went with its charges */
+            s->owner->vm->pages -= s->charged;
+        obj_put(&s->owner->obj);
+    }
     kfree(s);
 }

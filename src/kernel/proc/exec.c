@@ -17,6 +17,7 @@
 #include "lib/format.h"
 #include "dev/devices.h"
 #include "ipc/registry.h"
+#include "ipc/shm.h"
 #include "lib/cpio.h"
 #include "lib/elf.h"
 #include "lib/fdt.h"
@@ -268,6 +269,19 @@ static uint64_t chosen_u64(const struct fdt *fdt, int node, const char *name)
     return !v ? 0 : len == 8 ? fdt_be64(v) : len == 4 ? fdt_be32(v) : 0;
 }
 
+/* A read-only shared-memory copy of the initrd (the kernel's, uncharged), or NULL. */
+static struct object *bootfs_object(void)
+{
+    struct shm *s;
+    if (shm_alloc(NULL, initrd_size, &s) != VIPER_OK)
+        return NULL;
+    for (uint64_t off = 0; off < initrd_size; off += PAGE_SIZE) {
+        uint64_t n = initrd_size - off < PAGE_SIZE ? initrd_size - off : PAGE_SIZE;
+        memcpy(phys_to_virt(s->pages[off / PAGE_SIZE]), (const uint8_t *)initrd + off, n);
+    }
+    return &s->obj;
+}
+
 int proc_start_init(const struct fdt *fdt, const char *path)
 {
     int chosen = fdt_path(fdt, "/chosen");
@@ -281,39 +295,44 @@ int proc_start_init(const struct fdt *fdt, const char *path)
     args.argc = 1;
     args.argv[0] = args.buf;
     args.used = strlcpy(args.buf, path, sizeof args.buf) + 1;
-    /* init's one capability: the registry, with every right. */
-    struct object *reg = registry_root();
-    struct process *p;
-    if (!reg)
-        return VIPER_ERR_NO_MEMORY;
-    obj_get(reg);
-    struct cap *rc = cap_create(reg, VIPER_RIGHTS_ALL);
-    if (!rc)
-        return VIPER_ERR_NO_MEMORY;
-    /* ... and the device root, which init hands on (narrowed) to each driver. */
-    struct object *devs = devices_root();
-    struct cap *dc = NULL;
-    if (devs) {
-        obj_get(devs);
-        dc = cap_create(devs, VIPER_RIGHTS_ALL);
-    }
-    if (!dc) {
-        cap_destroy(rc);
-        return VIPER_ERR_NO_MEMORY;
-    }
     const char *nonce = bootarg("nonce");   /* tests echo it in their result lines */
     if (nonce) {
         args.envc = 1;
         args.envp[0] = args.buf + args.used;
         args.used += (size_t)snprintf(args.envp[0], 64, "NONCE=%.40s", nonce) + 1;
     }
-    args.nhandles = 2;
-    args.caps[0] = rc;
-    args.caps[1] = dc;
-    int err = spawn_image(NULL, path, &args, &p);
-    if (err) {
-        cap_destroy(rc);
-        cap_destroy(dc);
+    /* init's capabilities (VIPER_INIT_HANDLE_*), which it hands on narrowed:
+     * the registry and the device root with every right, and the boot
+     * filesystem read-only. */
+    struct object *objs[3] = { registry_root(), devices_root(), bootfs_object() };
+    static const uint32_t rights[3] = {
+        VIPER_RIGHTS_ALL, VIPER_RIGHTS_ALL,
+        VIPER_RIGHT_READ | VIPER_RIGHT_TRANSFER | VIPER_RIGHT_DERIVE,
+    };
+    int err = VIPER_OK;
+    args.nhandles = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        if (!objs[i]) {
+            err = VIPER_ERR_NO_MEMORY;
+            break;
+        }
+        if (i < 2)
+            obj_get(objs[i]);   /* the registry and device root are shared singletons */
+        args.caps[i] = cap_create(objs[i], rights[i]);
+        if (!args.caps[i]) {
+            obj_put(objs[i]);
+            err = VIPER_ERR_NO_MEMORY;
+            break;
+        }
+        args.nhandles++;
     }
+    if (err && args.nhandles < 2 && objs[2])
+        obj_put(objs[2]);   /* the loop stopped before the boot filesystem got its handle */
+    struct process *p;
+    if (!err)
+        err = spawn_image(NULL, path, &args, &p);
+    if (err)
+        for (int i = 0; i < args.nhandles; i++)
+            cap_destroy(args.caps[i]);
     return err;
 }

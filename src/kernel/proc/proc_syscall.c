@@ -223,6 +223,13 @@ int64_t sys_set_priority(struct trap_frame *tf)
     return VIPER_OK;
 }
 
+int64_t sys_proc_list(struct trap_frame *tf)
+{
+    if ((tf->x[0] & 7) || tf->x[1] > VIPER_PROC_LIST_MAX)
+        return VIPER_ERR_INVALID;
+    return proc_list(tf->x[0], tf->x[1], &tf->x[1]);
+}
+
 int64_t sys_set_limit(struct trap_frame *tf)
 {
     struct process *p = proc_current();

@@ -16,6 +16,7 @@
 #include "mm/vm.h"
 #include "proc_priv.h"
 #include "sched/sched.h"
+#include "syscall/uaccess.h"
 #include "viper/errors.h"
 #include "viper/types.h"
 
@@ -43,6 +44,52 @@ static struct process *proc_find(int64_t pid)
             return p;
     }
     return NULL;
+}
+
+/* What proc_list reports about p: its first live thread's state and priority. */
+static void proc_describe(const struct process *p, struct viper_proc_info *out)
+{
+    static const uint32_t states[] = {
+        [THREAD_RUNNABLE] = VIPER_PROC_READY,
+        [THREAD_RUNNING] = VIPER_PROC_RUNNING,
+        [THREAD_BLOCKED] = VIPER_PROC_BLOCKED,
+        [THREAD_ZOMBIE] = VIPER_PROC_ZOMBIE,
+    };
+    memset(out, 0, sizeof *out);
+    out->pid = p->pid;
+    out->parent_pid = p->parent ? p->parent->pid : 0;
+    out->state = VIPER_PROC_ZOMBIE;
+    out->threads = p->live_threads;
+    out->handles = p->handles.used;
+    out->pages = p->vm ? p->vm->pages : 0;
+    strlcpy(out->name, p->name, sizeof out->name);
+    struct list *pos;
+    list_for_each(pos, &p->threads) {
+        struct thread *t = container_of(pos, struct thread, proc_node);
+        if (t->state != THREAD_ZOMBIE) {
+            out->state = states[t->state];
+            out->priority = t->priority;
+            break;
+        }
+    }
+}
+
+int proc_list(uint64_t uaddr, uint64_t max, uint64_t *count)
+{
+    struct list *pos;
+    uint64_t i = 0;
+    list_for_each(pos, &all_procs) {
+        if (i < max) {
+            struct viper_proc_info info;
+            proc_describe(container_of(pos, struct process, all_node), &info);
+            int err = copy_to_user(uaddr + i * sizeof info, &info, sizeof info);
+            if (err)
+                return err;
+        }
+        i++;
+    }
+    *count = i;
+    return VIPER_OK;
 }
 
 struct process *proc_alloc(struct process *parent, const char *name)

@@ -12,7 +12,7 @@ struct process;
 
 struct shm {
     struct object obj;
-    struct process *owner;   /* charged for the pages while both live (a reference) */
+    struct process *owner;   /* charged for the pages while both live (a reference); NULL: the kernel */
     uint64_t charged;        /* pages charged to owner->vm */
     uint64_t npages;
     uint64_t pages[];    /* physical addresses; each page's refcount counts this object + mappings */
@@ -20,7 +20,8 @@ struct shm {
 
 /*
  * A new object of size bytes (rounded up to pages), charged to owner's
- * memory limit until it is destroyed; VIPER_ERR_LIMIT or NO_MEMORY.
+ * memory limit until it is destroyed (owner NULL: made by the kernel, not
+ * charged); VIPER_ERR_LIMIT or NO_MEMORY.
  */
 int shm_alloc(struct process *owner, uint64_t size, struct shm **out);
 

@@ -62,6 +62,10 @@ _Noreturn void proc_exit(int reason, int64_t code);
 /* Process pid if it is the caller or a descendant (NOT_FOUND / ACCESS_DENIED otherwise). */
 int proc_find_descendant(int64_t pid, struct process **out);
 
+/* Copy a viper_proc_info for each of the first max processes (pid order) to
+ * user address uaddr; *count = how many processes there are in all. */
+int proc_list(uint64_t uaddr, uint64_t max, uint64_t *count);
+
 /* Kill process pid (must be a descendant of the caller). */
 int proc_kill(int64_t pid);
 

@@ -656,3 +656,66 @@ int64_t viper_thread_open(int64_t tid, uint64_t *handle_out)
     }
     return (int64_t)x0;
 }
+
+int64_t viper_getrandom(void *buf, uint64_t len, uint64_t flags)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_GETRANDOM;
+    register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)buf;
+    register uint64_t x1 __asm__("x1") = (uint64_t)len;
+    register uint64_t x2 __asm__("x2") = (uint64_t)flags;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_entropy_add(uint64_t device, const void *buf, uint64_t len)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_ENTROPY_ADD;
+    register uint64_t x0 __asm__("x0") = (uint64_t)device;
+    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)buf;
+    register uint64_t x2 __asm__("x2") = (uint64_t)len;
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+int64_t viper_proc_list(struct viper_proc_info *buf, uint64_t max, uint64_t *count_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_PROC_LIST;
+    register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)buf;
+    register uint64_t x1 __asm__("x1") = (uint64_t)max;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (count_out != NULL)
+            *count_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_clock_wall(uint64_t *now_ns_out)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CLOCK_WALL;
+    register uint64_t x0 __asm__("x0");
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "=r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    if ((int64_t)x0 == VIPER_OK) {
+        if (now_ns_out != NULL)
+            *now_ns_out = (uint64_t)x1;
+    }
+    return (int64_t)x0;
+}
+
+int64_t viper_power(uint64_t root, uint64_t op)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_POWER;
+    register uint64_t x0 __asm__("x0") = (uint64_t)root;
+    register uint64_t x1 __asm__("x1") = (uint64_t)op;
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}

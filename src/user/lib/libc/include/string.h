@@ -1,9 +1,9 @@
 /*
  * string.h - ViperOS libc: memory and string routines.
  *
- * Implemented by the kernel's own src/kernel/lib/string.c, compiled into
- * libc.a (one copy of each function): these prototypes match
- * src/kernel/include/lib/string.h.
+ * The first group is the kernel's own src/kernel/lib/string.c, compiled into
+ * libc.a (one copy of each function; the prototypes match
+ * src/kernel/include/lib/string.h); the rest is libc's string.c.
  */
 #pragma once
 #include <stddef.h>
@@ -18,3 +18,17 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
+
+char *strrchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
+char *strcpy(char *restrict dst, const char *restrict src);
+char *strncpy(char *restrict dst, const char *restrict src, size_t n);
+char *strcat(char *restrict dst, const char *restrict src);
+size_t strlcat(char *dst, const char *src, size_t size);
+size_t strspn(const char *s, const char *accept);
+size_t strcspn(const char *s, const char *reject);
+char *strtok_r(char *s, const char *delim, char **save);
+int strcasecmp(const char *a, const char *b);
+int strncasecmp(const char *a, const char *b, size_t n);
+char *strdup(const char *s);   /* malloc'd copy, or NULL */
+void *memchr(const void *s, int c, size_t n);

@@ -313,3 +313,38 @@ int64_t viper_dma_alloc(uint64_t root, uint64_t size, uint64_t addr, uint64_t *d
  * VIPER_ERR_NOT_FOUND, VIPER_ERR_LIMIT, VIPER_ERR_NO_MEMORY.
  */
 int64_t viper_thread_open(int64_t tid, uint64_t *handle_out);
+
+/*
+ * Fill buf with len (at most 4096) bytes from the kernel's ChaCha20 generator. Blocks until the
+ * pool has been seeded with 256 bits (the DTB's /chosen/rng-seed or entropy_add); with
+ * VIPER_RANDOM_NONBLOCK it returns WOULD_BLOCK instead. Errors: VIPER_ERR_FAULT,
+ * VIPER_ERR_INVALID, VIPER_ERR_WOULD_BLOCK.
+ */
+int64_t viper_getrandom(void *buf, uint64_t len, uint64_t flags);
+
+/*
+ * Mix len (at most 4096) bytes read from a hardware entropy source into the pool and credit
+ * them in full. Only the holder of the virtio-rng device (rngd) may feed it. Errors:
+ * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_FAULT, VIPER_ERR_INVALID.
+ */
+int64_t viper_entropy_add(uint64_t device, const void *buf, uint64_t len);
+
+/*
+ * Describe up to max live processes (zombies included) in buf, in pid order; count is how many
+ * there are in all (call again with a bigger buffer if count > max). buf must be 8-byte
+ * aligned; max at most 1024. Errors: VIPER_ERR_FAULT, VIPER_ERR_INVALID.
+ */
+int64_t viper_proc_list(struct viper_proc_info *buf, uint64_t max, uint64_t *count_out);
+
+/*
+ * Wall-clock time: nanoseconds since 1970-01-01 UTC, from the RTC read at boot (arm,pl031) plus
+ * the monotonic clock since. NOT_SUPPORTED when the machine has no RTC. Errors:
+ * VIPER_ERR_NOT_SUPPORTED.
+ */
+int64_t viper_clock_wall(uint64_t *now_ns_out);
+
+/*
+ * VIPER_POWER_OFF or VIPER_POWER_REBOOT the machine (PSCI SYSTEM_OFF / SYSTEM_RESET). Does not
+ * return on success. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID.
+ */
+int64_t viper_power(uint64_t root, uint64_t op);
