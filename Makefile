@@ -108,6 +108,7 @@ HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=all \
                -Itests/host/stub -Isrc/kernel/include -Isrc/include
 include tests/host/host.mk
+include mk/viperfs.mk
 HOST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
 HOST_DTBS := $(BUILD)/host/virt-gicv2.dtb $(BUILD)/host/virt-gicv3-smp4.dtb
 HOST_DATA := $(HOST_DTBS) $(HOST_DATA_EXTRA)
