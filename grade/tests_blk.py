@@ -97,3 +97,30 @@ def t_blk_rw(ctx):
         raise Fail("image sector %d (%s the written range) is not what was expected"
                    % (bad, where))
     ctx.note("%d hashes, %d sectors written and found in the image" % (len(reads), wn))
+
+
+@test("blk_virtq", 3)
+def t_blk_virtq(ctx):
+    """libvirtio alone: open, negotiate, a real read via the IRQ, forged used entries refused."""
+    original = random.Random("virtq-" + ctx.nonce).randbytes(64 * SECTOR)
+    fd, img = tempfile.mkstemp(prefix="viper-virtq-", suffix=".img")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(original)
+        ctx.opts["extra"] = blk_device_args(img)
+        text, _ = run_user(ctx, "blk_virtq")
+    finally:
+        os.unlink(img)
+    nonce = re.escape(ctx.nonce)
+    m = re.search(r"^UTEST %s INFO blk_virtq\.read: capacity (\d+)$" % nonce, text, re.MULTILINE)
+    if not m or int(m.group(1)) != 64:
+        raise Fail("config space capacity %s, the image has 64 sectors"
+                   % (m.group(1) if m else "not printed"))
+    for s in (0, 1):
+        m = re.search(r"^UTEST %s INFO blk_virtq\.read: sector %d fnv ([0-9a-f]{16})$"
+                      % (nonce, s), text, re.MULTILINE)
+        want = fnv1a(original[s * SECTOR:(s + 1) * SECTOR])
+        if not m or int(m.group(1), 16) != want:
+            raise Fail("sector %d hash %s, the image's is %016x"
+                       % (s, m.group(1) if m else "not printed", want))
+    ctx.note("2 sectors read by hand")
