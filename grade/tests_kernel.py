@@ -519,7 +519,7 @@ def run_gdb_steps(ctx, gdb, steps, seconds):
 
 @test("gdb_user", 2)
 def t_gdb_user(ctx):
-    """tools/gdb/viper.py: break in user main of /init; viper-ps, viper-runq, viper-pt, bt."""
+    """tools/gdb/viper.py: break in user main of /vinit; viper-ps, viper-runq, viper-pt, bt."""
     gdb = find_gdb()
     if gdb is None:
         raise Fail("gdb-multiarch not installed (run tools/install-deps)")
@@ -529,15 +529,15 @@ def t_gdb_user(ctx):
         raise Fail("%s not found (make kernel)" % ctx.elf)
     if not os.path.exists(VIPER_GDB):
         raise Fail("%s not found" % VIPER_GDB)
-    init = os.path.join(os.path.dirname(os.path.abspath(ctx.initrd)), "user", "bin", "init")
+    init = os.path.join(os.path.dirname(os.path.abspath(ctx.initrd)), "user", "bin", "vinit")
     if not os.path.exists(init):
         raise Fail("%s not found (make user)" % init)
-    member = cpio_member(ctx.initrd, "init")
+    member = cpio_member(ctx.initrd, "vinit")
     if member is None:
-        raise Fail("%s has no /init" % ctx.initrd)
+        raise Fail("%s has no /vinit" % ctx.initrd)
     with open(init, "rb") as f:
         if elf_load_image(f.read()) != elf_load_image(member):
-            raise Fail("%s differs from /init in %s (make initrd)" % (init, ctx.initrd))
+            raise Fail("%s differs from /vinit in %s (make initrd)" % (init, ctx.initrd))
     # Not the port the `gdb` test (which may run beside this one, -j 2) picks.
     port = qemu.free_port(start=qemu.free_port() + 1)
     ctx.boot(gdb_port=port, halted=True)
@@ -588,7 +588,7 @@ def check_gdb_user_sections(sec):
                     body("target"), re.MULTILINE)
     if bad:
         raise Fail("gdb target remote: %s" % bad.group(0).strip())
-    need("user", r"viper-user: loaded symbols of \S+init\b", "viper-user did not load /init")
+    need("user", r"viper-user: loaded symbols of \S+init\b", "viper-user did not load /vinit")
     need("hbreak", r"Hardware assisted breakpoint \d+ at 0x[0-9a-f]+: file \S*init\.c",
          "hbreak main did not resolve to init's main")
     need("continue", r"^Breakpoint \d+, main \([^)]*\) at \S*init\.c", "did not stop in user main")

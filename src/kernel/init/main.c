@@ -114,14 +114,14 @@ static void boot_devices(const struct fdt *fdt)
     random_init(fdt);
 }
 
-/* Become the idle thread after starting the first process (init= or /init). */
+/* Become the idle thread after starting the first process (init= or /vinit). */
 static _Noreturn void start_user_space(const struct fdt *fdt)
 {
     sched_init();
     vm_activate(NULL);   /* the boot identity map in TTBR0 is not needed any more */
     const char *init = bootarg("init");
     if (!init || !*init)
-        init = "/init";
+        init = "/vinit";
     int err = proc_start_init(fdt, init);
     if (err == VIPER_ERR_NOT_FOUND)
         pr_warn("init: %s not found (no initrd, or not in it); the kernel idles", init);
