@@ -38,3 +38,9 @@ $(BUILD)/host/hello.elf: tests/host/elf_hello.c src/user/lib/user.ld
 # lib/chacha20.c and lib/blake2s.c: the entropy pool's primitives, on known answers.
 HOST_TESTS += crypto
 HOST_SRCS_crypto := src/kernel/lib/chacha20.c src/kernel/lib/blake2s.c
+
+# The shell's line editor, word splitter and paths, and libbootfs (on test.cpio above).
+HOST_TESTS += shell
+HOST_SRCS_shell := src/user/shell/edit.c src/user/shell/parse.c src/user/shell/path.c \
+                   src/user/lib/bootfs/bootfs.c
+$(BUILD)/host/test_shell: HOST_CFLAGS += -Isrc/user/lib

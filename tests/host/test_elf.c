@@ -4,7 +4,7 @@
  * argv[1] is a directory holding hello.elf, a tiny static AArch64 program
  * linked with src/user/lib/user.ld (tests/host/elf_hello.c).  Every user
  * program already built under <argv[1]>/../user/bin is parsed too (skipped
- * when absent), and so is /init inside <argv[1]>/../initrd.cpio.  Synthetic
+ * when absent), and so is /vinit inside <argv[1]>/../initrd.cpio.  Synthetic
  * files built here cover each rule one at a time;
  * truncations at every length, a corruption of every header field and a
  * fixed-seed fuzz loop run on heap buffers of exactly the file's length, so
@@ -467,7 +467,7 @@ HOST_TEST(test_user_binaries)
     printf("  %u user binaries parsed%s\n", n, n ? "" : " (none built yet)");
 }
 
-/* What exec() will do: find /init in the boot filesystem and check it. */
+/* What exec() will do: find /vinit (the first program) in the boot filesystem and check it. */
 HOST_TEST(test_initrd_init)
 {
     char path[1024];
@@ -481,7 +481,7 @@ HOST_TEST(test_initrd_init)
         printf("  no %s (not built yet)\n", path);
         return;
     }
-    CHECK(cpio_find(archive, len, "/init", &f) == VIPER_OK);
+    CHECK(cpio_find(archive, len, "/vinit", &f) == VIPER_OK);
     if (!host_case_failed) {
         int rc = elf_parse(f.data, f.size, &img);
         CHECK(rc == VIPER_OK);

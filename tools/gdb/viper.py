@@ -508,8 +508,8 @@ VMA that covers ADDR in the current process."""
 class ViperUser(ViperCommand):
     """Load a user program's symbols: viper-user [PATH]
 
-PATH is the program's ELF on the host (build/user/bin/init), or its path in
-the boot filesystem (/init, /tests/NAME) looked up under build/user/bin.
+PATH is the program's ELF on the host (build/user/bin/vinit), or its path in
+the boot filesystem (/vinit, /tests/NAME) looked up under build/user/bin.
 Without PATH: the current process's program.  User programs are static
 ET_EXEC files linked at 0x400000, so the symbols load at their link
 addresses; a program loaded earlier with viper-user is unloaded first
@@ -588,10 +588,10 @@ class ViperHelp(gdb.Command):
   viper-ps              processes and threads: pid, name, tid, state, priority, level; * = current
   viper-runq            run queues per level (tids in order) and sleepers with deadlines
   viper-pt ADDR [ROOT]  walk the current page table (or ROOT) for ADDR; decode each level
-  viper-user [PATH]     load a user program's symbols (build/user/bin/init, /tests/NAME)
+  viper-user [PATH]     load a user program's symbols (build/user/bin/vinit, /tests/NAME)
   $viper_pid(), $viper_tid()   current pid / tid, e.g. `hbreak main if $viper_pid() == 2`
   boot-symbols, high-symbols   (.gdbinit) kernel symbols for pre-MMU boot code / back
-Debugging user code: viper-user /init; hbreak main; continue; bt; viper-pt $pc
+Debugging user code: viper-user /vinit; hbreak main; continue; bt; viper-pt $pc
 """)
 
 
