@@ -1,7 +1,8 @@
 /*
- * stdio.h - ViperOS libc: formatted output to the console.
+ * stdio.h - ViperOS libc: formatted output to the console, and input from it.
  *
- * Output goes to the kernel console through viper_debug_write().  stdout is
+ * The console is consoled when startup handle 1 is a channel to it
+ * (proto/console.h), else the kernel's debug_write (no input).  stdout is
  * line buffered (flushed on '\n', by fflush and at exit); stderr is flushed
  * at the end of every call.  Formatting is the kernel's printf engine
  * (src/kernel/lib/format.c): flags, width, precision, hh/h/l/ll/z/t and
@@ -15,8 +16,14 @@
 
 typedef struct viper_file FILE;
 
+extern FILE *const stdin;
 extern FILE *const stdout;
 extern FILE *const stderr;
+
+/* The next byte typed (raw: Enter is '\r', no echo; the reader edits lines itself),
+ * waiting for one; EOF without a console.  fgetc reads only stdin. */
+int getchar(void);
+int fgetc(FILE *f);
 
 int putchar(int c);
 int puts(const char *s);
