@@ -32,7 +32,7 @@ static struct list sleepers = LIST_INIT(sleepers);   /* sorted by deadline */
 static struct list ktimers = LIST_INIT(ktimers);     /* armed kernel timers, sorted by deadline */
 static struct list dead = LIST_INIT(dead);           /* zombies whose stack can go */
 static struct thread idle_thread;
-static struct thread *current = &idle_thread;
+struct thread *current = &idle_thread;   /* global: vectors.S reads it (getpid, gettid) */
 static uint64_t slice_end;
 static bool resched;
 static uint64_t switches;

@@ -4,7 +4,9 @@
  *
  * Hot path: vector -> trap_sync -> syscall_dispatch -> handler; nothing
  * here allocates, and the table lookup is one bounds check and a load.
+ * The calls of syscall_lean_table take a shorter path still (vectors.S).
  */
+#include <stddef.h>
 #include "arch/timer.h"
 #include "cap/object.h"
 #include "kernel/log.h"
@@ -13,6 +15,7 @@
 #include "mm/slab.h"
 #include "proc/process.h"
 #include "sched/sched.h"
+#include "syscall/lean.h"
 #include "syscall/syscall.h"
 #include "syscall/uaccess.h"
 #include "viper/errors.h"
@@ -26,6 +29,23 @@ static const syscall_fn syscall_table[] = {
 #include "table.inc"
 #undef SYSCALL
 };
+
+/*
+ * Lean calls: vectors.S calls these straight from the vector on a frame
+ * holding only x0-x18 and x30, and returns straight to EL0.  A handler
+ * may be listed here only if it reads nothing but tf->x[0..5], writes
+ * nothing but tf->x[1..3], never blocks, wakes or switches threads, and
+ * never touches user memory (a fault would overwrite ELR_EL1).
+ */
+const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] = {
+    [VIPER_SYS_CLOCK_GET] = sys_clock_get,
+};
+
+/* getpid and gettid never get here from EL0: vectors.S answers them with these offsets. */
+_Static_assert(offsetof(struct thread, proc) == LEAN_THREAD_PROC, "syscall/lean.h");
+_Static_assert(offsetof(struct thread, tid) == LEAN_THREAD_TID, "syscall/lean.h");
+_Static_assert(offsetof(struct process, pid) == LEAN_PROC_PID, "syscall/lean.h");
+_Static_assert(offsetof(struct process, parent) == LEAN_PROC_PARENT, "syscall/lean.h");
 
 void syscall_dispatch(struct trap_frame *tf)
 {

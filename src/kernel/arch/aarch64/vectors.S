@@ -6,18 +6,33 @@
  * saves a struct trap_frame (arch/trap.h) on the kernel stack and calls C.
  * Kernel-mode sync exceptions and IRQs, and lower-EL ones, are expected;
  * the rest mean something is badly wrong and end in trap_unexpected().
+ *
+ * The lower-EL sync entry has a lean path for the system calls of
+ * syscall_lean_table (syscall.c): see el0_sync below.
  */
 
 #define TF_SIZE     288
+#define TF_X18      144
+#define TF_X30      240
 #define TF_SP       248
 #define TF_ELR      256
 #define TF_SPSR     264
 #define TF_ESR      272
 #define TF_FAR      280
 
+#include "syscall/lean.h"
+#include "viper/syscalls.h"
+
+#define EC_SVC64    0x15
+
 .macro SAVE_FRAME from_el0
     sub     sp, sp, #TF_SIZE
     stp     x0, x1, [sp, #16 * 0]
+    SAVE_FRAME_X2 \from_el0
+.endm
+
+/* The rest of SAVE_FRAME, once x0 and x1 are in the frame. */
+.macro SAVE_FRAME_X2 from_el0
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
     stp     x6, x7, [sp, #16 * 3]
@@ -124,7 +139,93 @@ exception_vectors:
 
     HANDLER el1h_sync, 0, trap_sync
     HANDLER el1h_irq, 0, trap_irq
-    HANDLER el0_sync, 1, trap_sync
+
+/*
+ * el0_sync: exceptions from user space.  getpid and gettid are answered
+ * right here (syscall/lean.h): the floor's "svc, compare, eret" plus a
+ * stored pair and a few loads.  A system call listed in
+ * syscall_lean_table (syscall.c) runs on a partial frame: only x0-x18 and
+ * x30, the registers a C call may clobber, are saved, and it returns
+ * straight to EL0.  That is safe because a lean call neither blocks,
+ * switches, wakes a thread nor touches user memory: ELR, SPSR and SP_EL0
+ * cannot change under it, there is nothing to reschedule, and a kill of
+ * this process can only have been decided while it was off the CPU, which
+ * it left and came back to through the full path.  Everything else (other
+ * calls, faults, FP traps) takes the full frame and trap_sync.
+ * Cost: 30 instructions and one indirect call more than the floor; the
+ * frame's top page is the only stack touched.
+ */
+el0_sync:
+    .cfi_startproc
+    .cfi_undefined x30
+    sub     sp, sp, #TF_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    mrs     x0, esr_el1
+    lsr     x1, x0, #26
+    cmp     x1, #EC_SVC64
+    ccmp    x8, #SYSCALL_LEAN_COUNT, #2, eq   /* not an svc: flags "hs" */
+    b.hs    el0_sync_full
+    cmp     x8, #VIPER_SYS_GETPID
+    b.eq    el0_getpid
+    cmp     x8, #VIPER_SYS_GETTID
+    b.eq    el0_gettid
+    adrp    x0, syscall_lean_table
+    add     x0, x0, :lo12:syscall_lean_table
+    ldr     x1, [x0, x8, lsl #3]
+    cbz     x1, el0_sync_full
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    str     x18, [sp, #TF_X18]
+    str     x30, [sp, #TF_X30]
+    mov     x0, sp
+    blr     x1                      /* x0 = status; results in the frame's x1-x3 */
+    ldr     x1, [sp, #8]
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldr     x18, [sp, #TF_X18]
+    ldr     x30, [sp, #TF_X30]
+    add     sp, sp, #TF_SIZE
+    eret
+
+/* getpid and gettid: x0-x2 are results, x3-x30 untouched; nothing to restore. */
+el0_getpid:
+    adrp    x0, current
+    ldr     x0, [x0, :lo12:current]
+    ldr     x0, [x0, #LEAN_THREAD_PROC]
+    ldr     x1, [x0, #LEAN_PROC_PID]
+    ldr     x2, [x0, #LEAN_PROC_PARENT]
+    cbz     x2, 1f                  /* init has no parent: 0 */
+    ldr     x2, [x2, #LEAN_PROC_PID]
+1:  mov     x0, #0                  /* VIPER_OK */
+    add     sp, sp, #TF_SIZE
+    eret
+el0_gettid:
+    adrp    x0, current
+    ldr     x0, [x0, :lo12:current]
+    ldr     x1, [x0, #LEAN_THREAD_TID]
+    mov     x0, #0
+    add     sp, sp, #TF_SIZE
+    eret
+el0_sync_full:                      /* x0 and x1 are in the frame already */
+    SAVE_FRAME_X2 1
+    mov     x0, sp
+    mov     x29, xzr                /* a kernel backtrace stops here */
+    bl      trap_sync
+    RESTORE_FRAME 1
+    .cfi_endproc
+
     HANDLER el0_irq, 1, trap_irq
 
 /* A new thread's first return to EL0 (switch.S): sp = its trap frame. */

@@ -1,0 +1,17 @@
+/*
+ * syscall/lean.h - the lean system call paths of arch/aarch64/vectors.S
+ * (el0_sync).  Plain defines, because vectors.S includes this file.
+ *
+ * getpid and gettid are answered in the vector itself, from the running
+ * thread (sched.c's `current`); the field offsets they read are checked
+ * against the C structures in syscall.c.  Other calls numbered below
+ * SYSCALL_LEAN_COUNT may have an entry in syscall_lean_table (syscall.c).
+ */
+#pragma once
+
+#define SYSCALL_LEAN_COUNT 20   /* at most 31: vectors.S compares with ccmp's imm5 */
+
+#define LEAN_THREAD_PROC   168  /* offsetof(struct thread, proc) */
+#define LEAN_THREAD_TID    176  /* offsetof(struct thread, tid) */
+#define LEAN_PROC_PID      48   /* offsetof(struct process, pid) */
+#define LEAN_PROC_PARENT   88   /* offsetof(struct process, parent) */
