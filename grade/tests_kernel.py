@@ -599,11 +599,11 @@ def check_gdb_user_sections(sec):
         raise Fail("stopped at pc 0x%x, not main (0x%x)" % (pc, main))
     if (cpsr >> 2) & 3 != 0:
         raise Fail("stopped at EL%d, not in user space (cpsr 0x%x)" % ((cpsr >> 2) & 3, cpsr))
-    # viper-ps: pid 1 init, and its thread is RUNNING and current.
+    # viper-ps: pid 1 vinit, and its thread is RUNNING and current.
     ps = body("ps")
-    block = re.search(r"^1\s+\d+\s+init\b.*\n((?:\s+.*\n)*)", ps, re.MULTILINE)
+    block = re.search(r"^1\s+\d+\s+vinit\b.*\n((?:\s+.*\n)*)", ps, re.MULTILINE)
     if not block:
-        raise Fail("viper-ps does not list pid 1 init (got: %s)"
+        raise Fail("viper-ps does not list pid 1 vinit (got: %s)"
                    % " | ".join(ps.strip().splitlines())[:160])
     if not re.search(r"^\s+\*\s+\d+\s+RUNNING\s+\d+\s+\d+\s*$", block.group(1), re.MULTILINE):
         raise Fail("viper-ps: init's thread is not shown RUNNING with `*`")
