@@ -103,6 +103,9 @@ def t_blk_rw(ctx):
         raise Fail("image sector %d (%s the written range) is not what was expected"
                    % (bad, where))
     ctx.note("%d hashes, %d sectors written and found in the image" % (len(reads), wn))
+    m = re.search(r"^bench: blk_read_4k ([0-9.]+) us$", text, re.MULTILINE)
+    if m:
+        ctx.note("blk_read_4k %s us" % m.group(1))
 
 
 @test("blk_virtq", 3)

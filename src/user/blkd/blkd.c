@@ -48,6 +48,7 @@ static struct vblk disk;
 static struct client clients[MAX_CLIENTS];
 static struct job jobs[VBLK_SLOTS];
 static uint64_t listen_chan;
+static bool disk_reported;        /* the broken queue has been logged */
 
 static void client_free(struct client *c)
 {
@@ -220,7 +221,10 @@ static void complete_all(void)
         }
         vblk_slot_put(&disk, (int)slot);
     }
-    printf("blkd: the device broke its queue; failing every request\n");
+    if (!disk_reported) {
+        printf("blkd: the device broke its queue; failing every request\n");
+        disk_reported = true;
+    }
     for (unsigned s = 0; s < VBLK_SLOTS; s++) {
         if (!disk.busy[s])
             continue;
