@@ -1,7 +1,7 @@
 # mk/viperfs.mk - ViperFS host tools, the reference disk image, and their host tests.
 #
 #   make tools          build/tools/{mkfs.viperfs,fsck.viperfs,viperfs} (host cc)
-#   make disk           build/disk.img: /bin (user programs), /tests, /bench and
+#   make disk           build/disk.img: /c (user programs), /tests, /bench and
 #                       tools/viperfs/disk/ (text files), made by mkfs.viperfs
 #   make fuzz-viperfs   the image fuzzer for longer (VIPERFS_FUZZ_ITERS, default 20000)
 #
@@ -37,10 +37,10 @@ $(TOOLS)/viperfs: tools/viperfs/viperfs_main.c tools/viperfs/image.c $(VIPERFS_L
 
 # Staged like the initrd (stripped programs, fixed times) so the image is reproducible.
 $(DISK_IMG): $(INITRD) $(TOOLS)/mkfs.viperfs $(TOOLS)/fsck.viperfs $(shell find tools/viperfs/disk -type f)
-	$(Q)rm -rf $(BUILD)/disk-root && mkdir -p $(BUILD)/disk-root/bin
+	$(Q)rm -rf $(BUILD)/disk-root && mkdir -p $(BUILD)/disk-root/c
 	$(Q)cp -r tools/viperfs/disk/. $(BUILD)/disk-root/
 	$(Q)cp -r $(UBUILD)/initrd/tests $(UBUILD)/initrd/bench $(BUILD)/disk-root/
-	$(Q)for p in $(USER_PROGS); do cp $(UBUILD)/initrd/$$p $(BUILD)/disk-root/bin/ || exit 1; done
+	$(Q)for p in $(USER_PROGS); do cp $(UBUILD)/initrd/$$p $(BUILD)/disk-root/c/ || exit 1; done
 	$(Q)$(TOOLS)/mkfs.viperfs -q -t 0 -L viperos -s $(DISK_SIZE) -d $(BUILD)/disk-root $@.tmp
 	$(Q)$(TOOLS)/fsck.viperfs -n $@.tmp > /dev/null || { echo "error: fsck of $@ failed"; exit 1; }
 	@mv $@.tmp $@

@@ -1,0 +1,293 @@
+/*
+ * fsd/bcache.c - the block cache and metadata transactions.
+ *
+ * A fixed pool of 4 KiB buffers, found through a hash of block numbers and
+ * kept on an LRU list; a pinned buffer (pins > 0) is never evicted.  File
+ * data is written back lazily: a dirty data buffer goes to disk when it is
+ * evicted, before any transaction commits (ordered mode: metadata never
+ * points at blocks whose contents have not reached the disk), and at sync.
+ *
+ * Metadata changes are grouped in the running transaction: bmeta() pins
+ * the buffer and lists it.  txn_commit() writes the dirty data, logs the
+ * listed blocks to the journal (one flush), writes them to their home
+ * locations and checkpoints (flush, journal superblock, flush).  The
+ * checkpoint after every commit keeps the journal's rule that a block freed
+ * by a transaction is not reused before that transaction is checkpointed.
+ * txn_abort() forgets the listed buffers' contents, so the next bget reads
+ * the old block back from the disk.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <viper/errors.h>
+
+#include "fsd.h"
+
+#define HASH_SIZE 1024u
+#define TXN_MAX 512u
+
+struct viperfs fs;
+struct viperfs_journal journal;
+uint64_t bcache_hits, bcache_misses;
+
+static struct viperfs jfs;              /* the journal's view: writes go straight to the disk */
+static struct buf *bufs;
+static unsigned nbufs;
+static struct buf lru;                  /* sentinel: lru.next is the most recently used */
+static struct buf *hash[HASH_SIZE];
+static struct buf **hnext;              /* per buffer: next in its hash chain */
+static struct buf *txn[TXN_MAX];
+static unsigned ntxn;
+static bool txn_overflow;
+
+static unsigned hslot(uint32_t blockno)
+{
+    return (blockno * 2654435761u) % HASH_SIZE;
+}
+
+static void lru_unlink(struct buf *b)
+{
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+}
+
+static void lru_front(struct buf *b)
+{
+    b->next = lru.next;
+    b->prev = &lru;
+    lru.next->prev = b;
+    lru.next = b;
+}
+
+static void hash_remove(struct buf *b)
+{
+    for (struct buf **p = &hash[hslot(b->blockno)]; *p; p = &hnext[*p - bufs])
+        if (*p == b) {
+            *p = hnext[b - bufs];
+            return;
+        }
+}
+
+static int cache_read(void *ctx, uint32_t blockno, union viperfs_block *out)
+{
+    (void)ctx;
+    struct buf *b = bget(blockno);
+    if (!b)
+        return VIPER_ERR_IO;
+    memcpy(out, b->data, sizeof(*out));
+    bput(b);
+    return VIPER_OK;
+}
+
+static int cache_write(void *ctx, uint32_t blockno, const union viperfs_block *in)
+{
+    (void)ctx;
+    struct buf *b = bget_new(blockno);
+    if (!b)
+        return VIPER_ERR_NO_MEMORY;
+    memcpy(b->data, in, sizeof(*in));
+    bmeta(b);
+    bput(b);
+    return VIPER_OK;
+}
+
+static int cache_flush(void *ctx)
+{
+    (void)ctx;
+    return bcache_sync();
+}
+
+static struct viperfs_dev cache_dev = { NULL, 0, cache_read, cache_write, cache_flush };
+
+int bcache_init(unsigned n)
+{
+    bufs = calloc(n, sizeof(*bufs));
+    hnext = calloc(n, sizeof(*hnext));
+    union viperfs_block *data = malloc((size_t)n * sizeof(*data));
+    if (!bufs || !hnext || !data)
+        return VIPER_ERR_NO_MEMORY;
+    nbufs = n;
+    lru.next = lru.prev = &lru;
+    for (unsigned i = 0; i < n; i++) {
+        bufs[i].data = &data[i];
+        lru_front(&bufs[i]);
+    }
+    cache_dev.nblocks = blkio_dev.nblocks;
+    fs.dev = &cache_dev;
+    jfs.dev = &blkio_dev;
+    return VIPER_OK;
+}
+
+static int write_out(struct buf *b)
+{
+    int rc = blkio_dev.write(NULL, b->blockno, b->data);
+    if (rc == VIPER_OK)
+        b->dirty = false;
+    return rc;
+}
+
+/* The buffer for blockno, pinned; read from the disk when read is set and it is not cached. */
+static struct buf *lookup(uint32_t blockno, bool read)
+{
+    struct buf *b;
+    for (b = hash[hslot(blockno)]; b; b = hnext[b - bufs])
+        if (b->blockno == blockno && b->valid)
+            break;
+    if (b) {
+        bcache_hits++;
+    } else {
+        bcache_misses++;
+        for (b = lru.prev; b != &lru && b->pins; b = b->prev)
+            ;
+        if (b == &lru)
+            return NULL;   /* everything pinned: the transaction is too big */
+        if (b->valid && b->dirty && write_out(b) != VIPER_OK)
+            return NULL;
+        if (b->valid)
+            hash_remove(b);
+        b->valid = false;
+        b->blockno = blockno;
+        if (read && blkio_dev.read(NULL, blockno, b->data) != VIPER_OK)
+            return NULL;
+        if (!read)
+            memset(b->data, 0, sizeof(*b->data));
+        b->valid = true;
+        b->dirty = false;
+        hnext[b - bufs] = hash[hslot(blockno)];
+        hash[hslot(blockno)] = b;
+    }
+    lru_unlink(b);
+    lru_front(b);
+    b->pins++;
+    return b;
+}
+
+struct buf *bget(uint32_t blockno)
+{
+    return blockno < fs.sb.block_count || fs.sb.block_count == 0 ? lookup(blockno, true) : NULL;
+}
+
+struct buf *bget_new(uint32_t blockno)
+{
+    struct buf *b = blockno < fs.sb.block_count ? lookup(blockno, false) : NULL;
+    if (b)
+        memset(b->data, 0, sizeof(*b->data));
+    return b;
+}
+
+void bput(struct buf *b)
+{
+    b->pins--;
+}
+
+void bmeta(struct buf *b)
+{
+    b->dirty = true;
+    if (b->in_txn)
+        return;
+    if (ntxn == TXN_MAX) {
+        txn_overflow = true;
+        return;
+    }
+    b->in_txn = true;
+    b->pins++;
+    txn[ntxn++] = b;
+}
+
+void bdata(struct buf *b)
+{
+    b->dirty = true;
+}
+
+/* Every dirty buffer outside the transaction (file data) to the disk. */
+static int write_data(void)
+{
+    for (unsigned i = 0; i < nbufs; i++)
+        if (bufs[i].valid && bufs[i].dirty && !bufs[i].in_txn) {
+            int rc = write_out(&bufs[i]);
+            if (rc != VIPER_OK)
+                return rc;
+        }
+    return VIPER_OK;
+}
+
+static void txn_release(void)
+{
+    for (unsigned i = 0; i < ntxn; i++) {
+        txn[i]->in_txn = false;
+        txn[i]->pins--;
+    }
+    ntxn = 0;
+    txn_overflow = false;
+}
+
+int txn_commit(void)
+{
+    static uint32_t targets[TXN_MAX];
+    static const union viperfs_block *blocks[TXN_MAX];
+    if (txn_overflow || ntxn > VIPERFS_JDESC_MAX || ntxn + 3 > journal.log_blocks) {
+        txn_abort();
+        return VIPER_ERR_LIMIT;
+    }
+    int rc = write_data();
+    if (rc != VIPER_OK || ntxn == 0) {
+        if (rc != VIPER_OK)
+            txn_abort();
+        return rc;
+    }
+    for (unsigned i = 0; i < ntxn; i++) {
+        targets[i] = txn[i]->blockno;
+        blocks[i] = txn[i]->data;
+    }
+    jfs.sb = fs.sb;
+    rc = viperfs_journal_commit(&jfs, &journal, ntxn, targets, blocks, fsd_now());
+    if (rc != VIPER_OK) {
+        txn_abort();
+        return rc;
+    }
+    /* Committed: from here a crash is repaired by replay, so errors only get reported. */
+    for (unsigned i = 0; i < ntxn && rc == VIPER_OK; i++)
+        rc = write_out(txn[i]);
+    txn_release();
+    if (rc == VIPER_OK)
+        rc = viperfs_journal_checkpoint(&jfs, &journal);
+    return rc;
+}
+
+void txn_abort(void)
+{
+    bool super = false;
+    for (unsigned i = 0; i < ntxn; i++) {
+        super |= txn[i]->blockno == 0;
+        txn[i]->dirty = false;
+        hash_remove(txn[i]);
+        txn[i]->valid = false;
+    }
+    txn_release();
+    struct buf *b = super ? bget(0) : NULL;
+    if (b) {
+        memcpy(&fs.sb, &b->data->super, sizeof(fs.sb));
+        bput(b);
+    }
+}
+
+int bcache_sync(void)
+{
+    int rc = txn_commit();
+    return rc != VIPER_OK ? rc : blkio_dev.flush(NULL);
+}
+
+/* Mount: replay the journal straight on the disk, then read the superblock through the cache. */
+int bcache_mount(const char **why)
+{
+    uint32_t n;
+    jfs.dev = &blkio_dev;
+    int rc = viperfs_open(&jfs, &blkio_dev, why);
+    if (rc == VIPER_OK && (rc = viperfs_journal_load(&jfs, &journal, why)) == VIPER_OK &&
+        (rc = viperfs_journal_replay(&jfs, &journal, &n)) == VIPER_OK && n > 0)
+        rc = viperfs_open(&jfs, &blkio_dev, why);
+    if (rc != VIPER_OK)
+        return rc;
+    fs.sb = jfs.sb;
+    cache_dev.nblocks = blkio_dev.nblocks;
+    return VIPER_OK;
+}

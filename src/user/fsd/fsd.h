@@ -1,0 +1,92 @@
+/*
+ * fsd/fsd.h - what fsd's files share: the disk (blkio.c), the block cache and
+ * its transactions (bcache.c), the filesystem's write side (inode.c, dir.c),
+ * and the operations behind the protocol (ops.c).  docs/fsd.md.
+ *
+ * fsd is single-threaded: one request runs to completion, so nothing here
+ * takes a lock.  Every operation that changes metadata is one transaction:
+ * blocks it dirties are pinned in the cache until txn_commit() logs them
+ * to the journal, writes them home and checkpoints; txn_abort() drops them,
+ * so a failed operation leaves no trace on disk or in the cache.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <viperfs/viperfs.h>
+
+/* ---- blkio.c: the disk, through blkd ---- */
+int blkio_open(uint64_t registry);       /* connect to BLK0:, attach a buffer */
+extern struct viperfs_dev blkio_dev;     /* raw 4 KiB block reads and writes, flush */
+
+/* ---- bcache.c ---- */
+struct buf {
+    uint32_t blockno;
+    bool valid;                 /* data holds the block's contents */
+    bool dirty;                 /* data differs from the disk */
+    bool in_txn;                /* metadata changed by the running transaction */
+    uint32_t pins;              /* users holding it; never evicted while pinned */
+    struct buf *prev, *next;    /* LRU list, most recent first */
+    union viperfs_block *data;
+};
+extern struct viperfs fs;              /* the mounted filesystem (fs.dev is the cache) */
+extern struct viperfs_journal journal;
+int bcache_init(unsigned nbufs);
+struct buf *bget(uint32_t blockno);        /* pinned, read if needed; NULL on I/O error */
+struct buf *bget_new(uint32_t blockno);    /* pinned, zeroed, not read (a fresh block) */
+void bput(struct buf *b);
+void bmeta(struct buf *b);                 /* b's change belongs to the running transaction */
+void bdata(struct buf *b);                 /* b is dirty file data (written before commits) */
+int txn_commit(void);
+void txn_abort(void);
+int bcache_sync(void);                     /* write every dirty buffer and flush */
+int bcache_mount(const char **why);        /* replay the journal, load the superblock */
+extern uint64_t bcache_hits, bcache_misses;
+
+/* ---- inode.c: inodes, allocation, block mapping, truncation ---- */
+uint64_t fsd_now(void);
+int inode_get(uint32_t ino, struct viperfs_inode *out);
+int inode_put(uint32_t ino, const struct viperfs_inode *in);    /* seal and log */
+int inode_alloc(uint16_t mode, uint32_t *ino);
+int inode_free(uint32_t ino);                                   /* its blocks too */
+/* Disk block of file block fb (0: a hole).  With alloc a hole gets a block (and indirect
+ * blocks on the way); *fresh then says the block is new, so its old contents do not matter. */
+int inode_bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc, uint32_t *out,
+               bool *fresh);
+int inode_truncate(uint32_t ino, struct viperfs_inode *in, uint64_t size);
+/* Commit the running operation (with the superblock if its counts changed). */
+int fsd_commit(void);
+void fsd_abort(void);   /* undo the running operation, superblock counts included */
+void super_dirty(void);  /* fs.sb changed: log it with the next commit */
+
+/* ---- dir.c: directories ---- */
+int dir_lookup(uint32_t dir, const char *name, size_t len, uint32_t *ino);
+int dir_add(uint32_t dir, struct viperfs_inode *din, const char *name, size_t len, uint32_t ino,
+            uint8_t type);
+int dir_remove(uint32_t dir, const char *name, size_t len);
+int dir_set_dotdot(uint32_t dir, uint32_t parent);
+int dir_is_empty(uint32_t dir, bool *empty);
+int dir_init(uint32_t dir, struct viperfs_inode *in, uint32_t parent);
+
+/* ---- ops.c: the protocol's operations for one client ---- */
+#include <proto/fs.h>
+
+#define FSD_MAX_FDS 32u         /* open files per client */
+
+struct ofile {
+    bool used;
+    uint32_t ino;
+    uint32_t flags;             /* FS_O_* */
+    uint64_t off;               /* a directory's: the byte position READDIR goes on from */
+};
+
+struct fsd_client {
+    uint64_t chan;              /* 0: slot free */
+    uint8_t *buf;               /* the attached buffer (NULL before ATTACH) */
+    uint64_t buflen;
+    struct ofile files[FSD_MAX_FDS];
+};
+
+extern bool fsd_mounted;
+/* Carry out one request (all but ATTACH); fills rep->value/cookie/stat, returns the status. */
+int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep);
+void fsd_close_all(struct fsd_client *c);
