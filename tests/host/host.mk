@@ -44,3 +44,7 @@ HOST_TESTS += shell
 HOST_SRCS_shell := src/user/shell/edit.c src/user/shell/parse.c src/user/shell/path.c \
                    src/user/lib/bootfs/bootfs.c
 $(BUILD)/host/test_shell: HOST_CFLAGS += -Isrc/user/lib
+
+# libc's path folding (cwd, assigns, "..") used by the file API.
+HOST_TESTS += path
+HOST_SRCS_path := src/user/lib/libc/path.c

@@ -160,12 +160,23 @@ static void case_bootfs(void)
     UT_CHECK_EQ(viper_shm_map(bootfs, 0, VIPER_PROT_READ, &addr), VIPER_OK);
     const char *cpio = (const char *)addr;
     UT_CHECK(memcmp(cpio, CPIO_NEWC_MAGIC, 6) == 0);
-    /* Our own entry's name is in the archive (names follow 110-byte headers). */
+    /* Walk the newc headers (110 bytes: magic, then 8-hex-digit fields; the
+     * name and the data each padded to 4 bytes) to our own entry. */
     int found = 0;
-    for (uint64_t off = 0; off < (1u << 20) && !found; off++)
-        if (memcmp(cpio + off, CPIO_NEWC_MAGIC, 6) == 0 &&
-            strcmp(cpio + off + 110, "tests/services") == 0)
-            found = 1;
+    uint64_t off = 0;
+    while (!found && memcmp(cpio + off, CPIO_NEWC_MAGIC, 6) == 0) {
+        char hex[9] = { 0 };
+        memcpy(hex, cpio + off + 54, 8);
+        uint64_t filesize = strtoull(hex, NULL, 16);
+        memcpy(hex, cpio + off + 94, 8);
+        uint64_t namesize = strtoull(hex, NULL, 16);
+        const char *name = cpio + off + 110;
+        if (strcmp(name, "TRAILER!!!") == 0)
+            break;
+        found = strcmp(name, "tests/services") == 0;
+        off = (off + 110 + namesize + 3) & ~3ull;
+        off = (off + filesize + 3) & ~3ull;
+    }
     UT_CHECK(found);
 }
 

@@ -1,7 +1,9 @@
 /*
- * libc/stdio.c - buffered console output, and console input.
+ * libc/stdio.c - buffered streams: the console ones (stdin, stdout,
+ * stderr) and the core every stream shares (fstream.c opens files).
  *
- * A stream is a small buffer in front of the console.  The console is the
+ * A stream is a buffer in front of a descriptor (files: read()/write(),
+ * file.c) or of the console (fd -1).  The console is the
  * program's startup handle 1 when that is a channel (to consoled,
  * proto/console.h): output goes as CON_WRITE messages and input comes from
  * CON_READ.  Otherwise (a test run as init, consoled itself) output goes to
@@ -19,21 +21,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <viper/handles.h>
 #include <viper/sys.h>
 
-#define STDIO_BUF_SIZE 256
+#include "stdio_impl.h"
 
-struct viper_file {
-    char buf[STDIO_BUF_SIZE];
-    size_t len;
-    bool line_buffered;   /* flush on '\n'; otherwise flush at the end of each call */
-};
-
-static struct viper_file stdout_file = { .line_buffered = true };
-static struct viper_file stderr_file = { .line_buffered = false };
-static struct viper_file stdin_file;   /* len bytes in buf, read from pos */
-static size_t stdin_pos;
+static char stdout_buf[STDIO_CONSOLE_BUF], stderr_buf[STDIO_CONSOLE_BUF];
+static char stdin_buf[CON_DATA_MAX];
+static struct viper_file stdout_file = { stdout_buf, sizeof stdout_buf, 0, 0, -1, true, 0 };
+static struct viper_file stderr_file = { stderr_buf, sizeof stderr_buf, 0, 0, -1, false, 0 };
+static struct viper_file stdin_file = { stdin_buf, sizeof stdin_buf, 0, 0, -1, false, 0 };
 FILE *const stdout = &stdout_file;
 FILE *const stderr = &stderr_file;
 FILE *const stdin = &stdin_file;
@@ -74,24 +72,44 @@ static void console_write(const char *p, size_t n)
         viper_debug_write(p, n);
 }
 
-static void stream_flush(FILE *f)
+int stream_flush(FILE *f)
 {
-    if (f->len > 0)
-        console_write(f->buf, f->len);
+    if (f == stdin)
+        return 0;   /* typed input cannot be given back */
+    if (f->state & STREAM_READING) {
+        /* Give back what was read ahead, so the descriptor's offset is the stream's. */
+        if (f->len > f->pos && lseek(f->fd, (off_t)f->pos - (off_t)f->len, SEEK_CUR) < 0)
+            f->state |= STREAM_ERROR;
+        f->state &= ~STREAM_READING;
+        f->len = f->pos = 0;
+        return 0;
+    }
+    int rc = 0;
+    if (f->len > 0) {
+        if (f->fd < 0) {
+            console_write(f->buf, f->len);
+        } else if (write(f->fd, f->buf, f->len) != (ssize_t)f->len) {
+            f->state |= STREAM_ERROR;
+            rc = EOF;
+        }
+    }
     f->len = 0;
+    return rc;
 }
 
 static void stream_put(FILE *f, char c)
 {
+    if (f->state & STREAM_READING)
+        stream_flush(f);
     f->buf[f->len++] = c;
-    if (f->len == sizeof(f->buf) || (c == '\n' && f->line_buffered))
+    if (f->len == f->cap || (c == '\n' && f->line_buffered))
         stream_flush(f);
 }
 
 /* End of a call: unbuffered streams go out now. */
 static void stream_done(FILE *f)
 {
-    if (!f->line_buffered)
+    if (f->fd < 0 && !f->line_buffered)   /* stderr; file streams wait until full */
         stream_flush(f);
 }
 
@@ -105,10 +123,9 @@ int fflush(FILE *f)
     if (f == NULL) {
         stream_flush(stdout);
         stream_flush(stderr);
-    } else {
-        stream_flush(f);
+        return fstream_flush_all();
     }
-    return 0;
+    return stream_flush(f);
 }
 
 int fputc(int c, FILE *f)
@@ -123,7 +140,7 @@ int fputs(const char *s, FILE *f)
     while (*s != '\0')
         stream_put(f, *s++);
     stream_done(f);
-    return 0;
+    return (f->state & STREAM_ERROR) ? EOF : 0;
 }
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
@@ -158,21 +175,40 @@ static bool stdin_fill(void)
     uint64_t len = 0;
     if (viper_chan_call(h, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK ||
         len < 8 || r.status != VIPER_OK || r.len == 0 || r.len > len - 8 ||
-        r.len > sizeof stdin_file.buf)
+        r.len > stdin_file.cap)
         return false;
     memcpy(stdin_file.buf, r.data, r.len);
     stdin_file.len = r.len;
-    stdin_pos = 0;
+    stdin_file.pos = 0;
     return true;
+}
+
+/* Refill a file stream's buffer from its descriptor; false at the end or on an error. */
+static bool file_fill(FILE *f)
+{
+    if (!(f->state & STREAM_READING)) {
+        if (stream_flush(f))
+            return false;
+        f->state |= STREAM_READING;
+    }
+    ssize_t n = read(f->fd, f->buf, f->cap);
+    f->pos = 0;
+    f->len = n > 0 ? (size_t)n : 0;
+    if (n <= 0)
+        f->state |= n == 0 ? STREAM_EOF : STREAM_ERROR;
+    return n > 0;
 }
 
 int fgetc(FILE *f)
 {
-    if (f != stdin)
+    if (f == stdout || f == stderr)
         return EOF;
-    if (stdin_pos == stdin_file.len && !stdin_fill())
+    if (f->pos == f->len && !(f == stdin ? stdin_fill() : file_fill(f))) {
+        if (f == stdin)
+            f->state |= STREAM_EOF;
         return EOF;
-    return (unsigned char)stdin_file.buf[stdin_pos++];
+    }
+    return (unsigned char)f->buf[f->pos++];
 }
 
 int getchar(void)

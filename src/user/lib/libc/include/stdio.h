@@ -39,3 +39,21 @@ int fflush(FILE *f);   /* NULL flushes every stream */
 /* C99 semantics: always NUL-terminate when size > 0, return the untruncated length. */
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* Files (fstream.c over <unistd.h> descriptors): modes r, w, a, with + and b. */
+FILE *fopen(const char *path, const char *mode);
+FILE *fdopen(int fd, const char *mode);
+int fclose(FILE *f);
+size_t fread(void *data, size_t size, size_t n, FILE *f);
+size_t fwrite(const void *data, size_t size, size_t n, FILE *f);
+char *fgets(char *buf, int size, FILE *f);
+int fseek(FILE *f, long offset, int whence);
+long ftell(FILE *f);
+void rewind(FILE *f);
+int feof(FILE *f);
+int ferror(FILE *f);
+void clearerr(FILE *f);
+int fileno(FILE *f);
+int rename(const char *from, const char *to);   /* file.c */
+int remove(const char *path);
+void perror(const char *what);                  /* errno.c: "what: message" on stderr */

@@ -32,3 +32,4 @@ int strcasecmp(const char *a, const char *b);
 int strncasecmp(const char *a, const char *b, size_t n);
 char *strdup(const char *s);   /* malloc'd copy, or NULL */
 void *memchr(const void *s, int c, size_t n);
+char *strerror(int err);        /* errno.c */
