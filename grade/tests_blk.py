@@ -163,3 +163,27 @@ def t_rngd(ctx):
         raise Fail("rngd did not say it fed the pool")
     if not re.search(r"random: no rng-seed in the DTB", text):
         raise Fail("the kernel did not report an unseeded pool")
+
+
+@test("blk_ro", 1)
+def t_blk_ro(ctx):
+    """blkd on a read-only disk: INFO says so, writes refused, reads still right."""
+    original = random.Random("ro-" + ctx.nonce).randbytes(64 * SECTOR)
+    fd, img = tempfile.mkstemp(prefix="viper-ro-", suffix=".img")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(original)
+        ctx.opts["extra"] = ("-drive", "file=%s,if=none,format=raw,id=d0,readonly=on" % img,
+                             "-device", "virtio-blk-device,drive=d0")
+        text, _ = run_user(ctx, "blk_ro")
+        with open(img, "rb") as f:
+            if f.read() != original:
+                raise Fail("the read-only image changed")
+    finally:
+        os.unlink(img)
+    m = re.search(r"^UTEST %s INFO blk_ro\.readonly: sector 0 count 8 fnv ([0-9a-f]{16})$"
+                  % re.escape(ctx.nonce), text, re.MULTILINE)
+    want = fnv1a(original[:8 * SECTOR])
+    if not m or int(m.group(1), 16) != want:
+        raise Fail("sectors 0+8 hash %s, the image's is %016x"
+                   % (m.group(1) if m else "not printed", want))

@@ -344,6 +344,55 @@ static void case_client_leaves(void)
     client_close(&c);
 }
 
+/* Connections past blkd's 32 are closed at once; the ones it took are all served. */
+static void case_too_many(void)
+{
+    uint64_t chans[40];
+    unsigned n = 0, served = 0, refused = 0;
+    struct blk_request req = { .op = BLK_INFO, .id = 1 };
+    struct blk_reply rep;
+    for (n = 0; n < 40; n++) {
+        if (viper_registry_open(reg, BLK_NAME, &chans[n]) != VIPER_OK)
+            break;
+        struct client c = { chans[n], NULL };
+        int64_t rc = call(&c, &req, &rep);
+        served += rc == VIPER_OK;
+        refused += rc == VIPER_ERR_PEER_CLOSED;
+    }
+    UT_CHECK_EQ(n, 40);
+    UT_CHECK_EQ(served, 31);                 /* 32 with main_client */
+    UT_CHECK_EQ(refused, 9);
+    for (unsigned i = 0; i < n; i++)
+        UT_CHECK_EQ(viper_handle_close(chans[i]), VIPER_OK);
+    UT_CHECK_EQ(io(&main_client, BLK_READ, 0, 1, 0), VIPER_OK);
+}
+
+/* A client that never reads its replies: once its queue is full blkd drops it instead of
+ * blocking, and goes on serving everyone else. */
+static void case_flood(void)
+{
+    struct client c;
+    memset(&c, 0, sizeof c);
+    UT_CHECK_EQ(viper_registry_open(reg, BLK_NAME, &c.chan), VIPER_OK);
+    struct blk_request req = { .op = BLK_INFO };
+    int64_t rc = VIPER_OK;
+    unsigned sent;
+    for (sent = 0; sent < 200 && rc == VIPER_OK; sent++) {
+        req.id = sent;
+        rc = ipc_send(c.chan, &req, sizeof req, NULL, 0, 0);
+    }
+    UT_CHECK_EQ(rc, VIPER_ERR_PEER_CLOSED);
+    unsigned replies = 0;
+    struct blk_reply rep;
+    while (ipc_recv(c.chan, &rep, sizeof rep, NULL, 0, VIPER_DEADLINE_POLL, NULL, NULL) ==
+           VIPER_OK)
+        replies++;
+    UT_CHECK_EQ(replies, VIPER_CHAN_QUEUE_MAX);
+    UT_CHECK_EQ(viper_handle_close(c.chan), VIPER_OK);
+    UT_CHECK_EQ(io(&main_client, BLK_READ, 0, 1, 0), VIPER_OK);
+    UT_INFO("dropped after %u requests, %u replies queued", sent, replies);
+}
+
 /* bench: one 4 KiB read through blkd (request, virtio round trip, bounce copy, reply): the
  * median over 31 batches of 16 reads of the same sectors. */
 static void case_bench(void)
@@ -419,6 +468,8 @@ int main(int argc, char **argv, char **envp)
         UT_RUN(case_clients);
         UT_RUN(case_malformed);
         UT_RUN(case_client_leaves);
+        UT_RUN(case_too_many);
+        UT_RUN(case_flood);
         UT_RUN(case_bench);
         client_close(&main_client);
         UT_RUN(case_kill);
