@@ -46,7 +46,8 @@ extern uint64_t bcache_hits, bcache_misses;
 uint64_t fsd_now(void);
 int inode_get(uint32_t ino, struct viperfs_inode *out);
 int inode_put(uint32_t ino, const struct viperfs_inode *in);    /* seal and log */
-int inode_alloc(uint16_t mode, uint32_t *ino);
+/* A new inode; *out is it (a new directory or symlink is not valid on disk until filled). */
+int inode_alloc(uint16_t mode, uint32_t *ino, struct viperfs_inode *out);
 int inode_free(uint32_t ino);                                   /* its blocks too */
 /* Disk block of file block fb (0: a hole).  With alloc a hole gets a block (and indirect
  * blocks on the way); *fresh then says the block is new, so its old contents do not matter. */

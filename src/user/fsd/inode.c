@@ -122,7 +122,7 @@ static int block_free(uint32_t b)
     return rc;
 }
 
-int inode_alloc(uint16_t mode, uint32_t *ino)
+int inode_alloc(uint16_t mode, uint32_t *ino, struct viperfs_inode *out)
 {
     struct viperfs_inode in;
     uint32_t blockno, index;
@@ -144,6 +144,7 @@ int inode_alloc(uint16_t mode, uint32_t *ino)
     in.generation = generation;
     fs.sb.free_inodes -= fs.sb.free_inodes > 0;
     super_changed = true;
+    *out = in;
     return inode_put(*ino, &in);
 }
 

@@ -175,12 +175,12 @@ static int create_file(const char *path, uint32_t mode, uint32_t *ino)
     uint32_t dir;
     char name[VIPERFS_NAME_MAX + 1];
     size_t len;
-    struct viperfs_inode din;
+    struct viperfs_inode din, in;
     int rc = resolve_parent(path, &dir, name, &len);
     if (rc == VIPER_OK && dir_lookup(dir, name, len, ino) == VIPER_OK)
         return VIPER_ERR_NOT_FOUND;   /* the name is a dangling symlink */
     if (rc == VIPER_OK)
-        rc = inode_alloc((uint16_t)(VIPERFS_S_IFREG | (mode & 07777)), ino);
+        rc = inode_alloc((uint16_t)(VIPERFS_S_IFREG | (mode & 07777)), ino, &in);
     if (rc == VIPER_OK)
         rc = inode_get(dir, &din);
     if (rc == VIPER_OK)
@@ -468,9 +468,7 @@ static int op_mkdir(struct fsd_client *c, const struct fs_request *req)
         return rc;
     if (dir_lookup(dir, name, len, &ino) == VIPER_OK)
         return FS_ERR_EXISTS;
-    rc = inode_alloc((uint16_t)(VIPERFS_S_IFDIR | (req->mode & 07777)), &ino);
-    if (rc == VIPER_OK)
-        rc = inode_get(ino, &in);
+    rc = inode_alloc((uint16_t)(VIPERFS_S_IFDIR | (req->mode & 07777)), &ino, &in);
     if (rc == VIPER_OK) {
         in.links = 2;
         rc = dir_init(ino, &in, dir);
@@ -590,9 +588,7 @@ static int op_symlink(struct fsd_client *c, const struct fs_request *req)
         return rc;
     if (dir_lookup(dir, name, len, &ino) == VIPER_OK)
         return FS_ERR_EXISTS;
-    rc = inode_alloc(VIPERFS_S_IFLNK | 0777, &ino);
-    if (rc == VIPER_OK)
-        rc = inode_get(ino, &in);
+    rc = inode_alloc(VIPERFS_S_IFLNK | 0777, &ino, &in);
     if (rc == VIPER_OK && tlen <= VIPERFS_INLINE_MAX) {
         in.flags = VIPERFS_INODE_INLINE;
         memcpy((uint8_t *)&in + offsetof(struct viperfs_inode, direct), target, tlen);
