@@ -94,7 +94,7 @@ QEMU_OPTS = --image $(IMAGE) --gic $(GIC) --smp $(SMP) --mem $(MEM) --el $(EL) \
 qemu: deps
 	@$(MAKE) --no-print-directory qemu-run
 qemu-run: kernel $(INITRD)
-	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
+	$(PYTHON) tools/run-qemu $(QEMU_OPTS) --screen
 qemu-nox: kernel $(INITRD)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
 qemu-gdb: kernel $(INITRD)
