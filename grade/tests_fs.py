@@ -1,0 +1,178 @@
+"""grade/tests_fs.py - ViperFS and fsd on a disk image the grader makes.
+
+Each test builds the host tools (tools/viperfs: mkfs.viperfs, fsck.viperfs,
+viperfs) with the host cc, makes a 32 MiB image holding nonce-derived files,
+boots a test program as init with the image as a virtio-blk disk, and then
+checks the image on the host: fsck.viperfs -n must find it clean, and the
+files the guest wrote must hold exactly what the guest was asked to write.
+
+fs_basic: fsd's operations (tests/user/fs_basic.c); the guest's hashes of
+the grader's files must match, and /out/* must read back on the host.
+fs_persist: two boots on one image (tests/user/fs_persist.c): the first
+writes and fsyncs, the second reads the files back.
+"""
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+
+from tests_kernel import Fail, test
+from tests_user import run_user
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MASK = (1 << 64) - 1
+FNV_INIT = 0xcbf29ce484222325
+_tools = {}
+
+
+def fnv1a(data, h=FNV_INIT):
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & MASK
+    return h
+
+
+def host_tools():
+    """Compile the host tools once per grader run; a dict name -> path."""
+    if _tools:
+        return _tools
+    out = tempfile.mkdtemp(prefix="viper-fstools-")
+    lib = sorted(os.path.join(ROOT, "src/user/lib/viperfs", f)
+                 for f in os.listdir(os.path.join(ROOT, "src/user/lib/viperfs")) if f.endswith(".c"))
+    tools = os.path.join(ROOT, "tools/viperfs")
+    core = [os.path.join(tools, f) for f in ("image.c", "mkfs.c", "fsck.c")]
+    flags = ["-std=gnu11", "-O2", "-I" + os.path.join(ROOT, "src/user/lib"),
+             "-I" + os.path.join(ROOT, "src/include"), "-I" + tools]
+    for name, main, srcs in (("mkfs", "mkfs_main.c", core), ("fsck", "fsck_main.c", core),
+                             ("viperfs", "viperfs_main.c", core[:1])):
+        path = os.path.join(out, name)
+        r = subprocess.run([os.environ.get("HOSTCC", "cc")] + flags + ["-o", path,
+                           os.path.join(tools, main)] + srcs + lib, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise Fail("cannot build the host tools: %s" % r.stderr.strip()[:300])
+        _tools[name] = path
+    return _tools
+
+
+def key_of(nonce):
+    """tests/user/fs_util.h, fs_key_init()."""
+    h = fnv1a(nonce.encode())
+    key = []
+    for _ in range(16):
+        h = (h * 6364136223846793005 + 1442695040888963407) & MASK
+        key.append(h >> 56)
+    return key
+
+
+def pattern(nonce, size):
+    """tests/user/fs_util.h, fs_pattern(): byte i = key[i % 16] + 7 * (i / 4096)."""
+    key = key_of(nonce)
+    blocks = {}
+    out = bytearray()
+    for b in range((size + 4095) // 4096):
+        shift = (b * 7) & 0xff
+        if shift not in blocks:
+            blocks[shift] = bytes((key[j % 16] + shift) & 0xff for j in range(4096))
+        out += blocks[shift]
+    return bytes(out[:size])
+
+
+def blk_args(path):
+    return ("-drive", "file=%s,if=none,format=raw,id=d0" % path,
+            "-device", "virtio-blk-device,drive=d0")
+
+
+def make_image(nonce, workdir):
+    """A 32 MiB image with /etc/motd and /data/random (nonce-derived); (path, files)."""
+    tree = os.path.join(workdir, "tree")
+    files = {"etc/motd": ("motd for %s\n" % nonce).encode(),
+             "data/random": random.Random("fs-" + nonce).randbytes(100000)}
+    for rel, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
+        with open(os.path.join(tree, rel), "wb") as f:
+            f.write(data)
+    os.makedirs(os.path.join(tree, "c"), exist_ok=True)
+    img = os.path.join(workdir, "disk.img")
+    r = subprocess.run([host_tools()["mkfs"], "-q", "-t", "0", "-s", "32M", "-d", tree, img],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Fail("mkfs.viperfs failed: %s" % (r.stderr or r.stdout).strip())
+    return img, files
+
+
+def fsck_clean(img):
+    r = subprocess.run([host_tools()["fsck"], "-n", img], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Fail("fsck.viperfs -n exit %d after the run: %s"
+                   % (r.returncode, " / ".join(r.stdout.strip().splitlines()[:4])))
+
+
+def host_cat(img, path):
+    r = subprocess.run([host_tools()["viperfs"], "cat", img, path], capture_output=True)
+    if r.returncode != 0:
+        raise Fail("viperfs cat %s: %s" % (path, r.stderr.decode(errors="replace").strip()))
+    return r.stdout
+
+
+def info(text, nonce, prog, case):
+    return re.findall(r"^UTEST %s INFO %s\.%s: (.*)$" % (re.escape(nonce), prog, case),
+                      text, re.MULTILINE)
+
+
+@test("fs_basic", 5)
+def t_fs_basic(ctx):
+    """fsd: host files read, files written, large, many, rename, dirs, symlinks; fsck clean."""
+    work = tempfile.mkdtemp(prefix="viper-fs-")
+    try:
+        img, files = make_image(ctx.nonce, work)
+        ctx.opts["extra"] = blk_args(img)
+        text, _ = run_user(ctx, "fs_basic", timeout=90)
+        seen = {}
+        for line in info(text, ctx.nonce, "fs_basic", "read_host"):
+            m = re.match(r"file (\S+) size (\d+) fnv ([0-9a-f]{16})$", line)
+            if m:
+                seen[m.group(1)] = (int(m.group(2)), int(m.group(3), 16))
+        for path, rel in (("/etc/motd", "etc/motd"), ("SYS:data/random", "data/random"),
+                          ("/data/../data/./random", "data/random")):
+            want = (len(files[rel]), fnv1a(files[rel]))
+            if seen.get(path) != want:
+                raise Fail("guest read %s as %s, the image has size %d fnv %016x"
+                           % (path, seen.get(path), want[0], want[1]))
+        fsck_clean(img)
+        hello = host_cat(img, "/out/hello.txt")
+        if hello != ("hello from ViperOS, nonce %s\n" % ctx.nonce).encode():
+            raise Fail("/out/hello.txt on the image holds %r" % hello[:80])
+        large = host_cat(img, "/out/large")
+        want = pattern(ctx.nonce, 4400 * 1024 + 777)
+        if large != want:
+            at = next((i for i in range(min(len(large), len(want))) if large[i] != want[i]),
+                      min(len(large), len(want)))
+            raise Fail("/out/large on the image differs at byte %d (size %d, want %d)"
+                       % (at, len(large), len(want)))
+        if host_cat(img, "/out/b") != b"contents of a":
+            raise Fail("/out/b does not hold what was renamed over it")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@test("fs_persist", 3)
+def t_fs_persist(ctx):
+    """fsd: a file written and fsynced in one boot reads back in the next; fsck clean between."""
+    work = tempfile.mkdtemp(prefix="viper-fs-")
+    try:
+        img, _ = make_image(ctx.nonce, work)
+        ctx.opts["extra"] = blk_args(img)
+        text, _ = run_user(ctx, "fs_persist", timeout=60)
+        if "phase write" not in info(text, ctx.nonce, "fs_persist", "write"):
+            raise Fail("the first boot did not write")
+        fsck_clean(img)
+        if host_cat(img, "/persist/data") != pattern(ctx.nonce, 300 * 1024 + 5):
+            raise Fail("/persist/data on the image is not what the guest wrote")
+        text, _ = run_user(ctx, "fs_persist", timeout=60)
+        if "phase verify" not in info(text, ctx.nonce, "fs_persist", "verify"):
+            raise Fail("the second boot did not find the files")
+        fsck_clean(img)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
