@@ -55,7 +55,7 @@ def blk_device_args(path):
 
 @test("blk_rw", 5)
 def t_blk_rw(ctx):
-    """blkd: host image read back, nonce pattern written to the image, pipelining, bad requests, kill."""
+    """blkd: host image read back, nonce pattern written, pipelining, bad requests, kill."""
     original = random.Random("blk-" + ctx.nonce).randbytes(DISK_SECTORS * SECTOR)
     fd, img = tempfile.mkstemp(prefix="viper-blk-", suffix=".img")
     try:
