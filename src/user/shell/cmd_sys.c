@@ -87,20 +87,26 @@ static int program_rc(const char *name, int64_t reason, int64_t code)
     }
 }
 
-int sh_run_program(int argc, char **argv, bool background)
+/* Is typed (resolved into path) a file? */
+static bool is_program(const char *typed, char *path)
 {
-    char path[PATH_LEN + 1];
     struct bootfs_entry e;
     const char *err;
-    bool has_dir = strchr(argv[0], ':') || strchr(argv[0], '/');
-    char typed[PATH_LEN];
+
+    return sh.have_fs && paths_resolve(&sh.paths, typed, path, &err) == 0 &&
+           bootfs_lookup(&sh.fs, path, &e) == VIPER_OK && e.kind == BOOTFS_FILE;
+}
+
+int sh_run_program(int argc, char **argv, bool background)
+{
+    char path[PATH_LEN + 1], typed[PATH_LEN];
 
     (void)argc;
-    snprintf(typed, sizeof typed, "%s%s", has_dir ? "" : "C:", argv[0]);
+    /* A bare name is looked for in the current directory, then in C:. */
+    snprintf(typed, sizeof typed, "C:%s", argv[0]);
     path[0] = '/';
-    if (paths_resolve(&sh.paths, typed, path + 1, &err) != 0)
-        return sh_fail(RC_FAIL, argv[0], "%s", err);
-    if (!sh.have_fs || bootfs_lookup(&sh.fs, path + 1, &e) != VIPER_OK || e.kind != BOOTFS_FILE)
+    if (!is_program(argv[0], path + 1) &&
+        (strchr(argv[0], ':') || strchr(argv[0], '/') || !is_program(typed, path + 1)))
         return sh_fail(RC_FAIL, argv[0], "unknown command");
     uint64_t reg, con;
     uint32_t handles[2];

@@ -224,14 +224,12 @@ static void run_line(const char *line)
     if (w.argc == 0)
         return;
     const struct command *c = find_command(w.argv[0]);
-    char saved[sizeof sh.why];
-    memcpy(saved, sh.why, sizeof saved);
+    if (c && c->run == cmd_why) {   /* Why explains the last failure; it does not replace it */
+        cmd_why(w.argc, w.argv);
+        return;
+    }
     sh.why[0] = '\0';
-    long rc = c ? c->run(w.argc, w.argv) : sh_run_program(w.argc, w.argv, false);
-    if (c && c->run == cmd_why)
-        memcpy(sh.why, saved, sizeof saved);   /* Why explains, it does not reset */
-    else
-        sh.rc = rc;
+    sh.rc = c ? c->run(w.argc, w.argv) : sh_run_program(w.argc, w.argv, false);
 }
 
 /* Collect background programs that have ended. */

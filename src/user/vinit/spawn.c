@@ -24,14 +24,16 @@
 #define VIRTIO_INPUT 18u
 
 const struct program vinit_programs[] = {
-    { "consoled", "/consoled", CON_NAME, false,
+    { "consoled", "/consoled", CON_NAME, false, NULL,
       { DEV(VIPER_DEV_PL011, 0), DEV(VIPER_DEV_FW_CFG, 0),
         DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_GPU), DMA_ROOT } },
-    { "inputd", "/inputd", NULL, false, { DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_INPUT), DMA_ROOT } },
-    { "rngd", "/rngd", NULL, true, { DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_RNG), DMA_ROOT } },
-    { "blkd", "/blkd", "BLK0:", true, { DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_BLK), DMA_ROOT } },
-    { "fsd", "/fsd", "FSD:", true, { { SLOT_NONE, 0, 0 } } },
-    { "shell", "/shell", NULL, true, { { SLOT_BOOTFS, 0, 0 }, { SLOT_CONTROL, 0, 0 } } },
+    { "inputd", "/inputd", NULL, false, NULL,
+      { DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_INPUT), DMA_ROOT } },
+    { "rngd", "/rngd", NULL, true, NULL, { DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_RNG), DMA_ROOT } },
+    { "blkd", "/blkd", "BLK0:", true, NULL,
+      { DEV(VIPER_DEV_VIRTIO_MMIO, VIRTIO_BLK), DMA_ROOT } },
+    { "fsd", "/fsd", "FSD:", true, "BLK0:", { { SLOT_NONE, 0, 0 } } },
+    { "shell", "/shell", NULL, true, NULL, { { SLOT_BOOTFS, 0, 0 }, { SLOT_CONTROL, 0, 0 } } },
 };
 const unsigned vinit_nprograms = sizeof vinit_programs / sizeof vinit_programs[0];
 const struct program *const vinit_shell = &vinit_programs[sizeof vinit_programs /
@@ -81,7 +83,13 @@ static int64_t derive(viper_handle_t from, uint64_t rights, viper_handle_t *out)
 
 bool vinit_runnable(const struct vinit_caps *caps, const struct program *prog)
 {
-    uint64_t base, size, id;
+    uint64_t base, size, id, h;
+
+    if (prog->needs) {
+        if (viper_registry_open(caps->registry, prog->needs, &h) != VIPER_OK)
+            return false;
+        viper_handle_close(h);
+    }
 
     for (unsigned i = 0; i < VINIT_SLOTS_MAX - 2 && prog->slots[i].what != SLOT_NONE; i++) {
         const struct slot_spec *s = &prog->slots[i];

@@ -30,6 +30,7 @@ struct program {
     const char *path;     /* in the boot filesystem */
     const char *regname;  /* the name it registers ("CON:"), or NULL */
     bool console;         /* slot 1: a CON: connection (else a placeholder) */
+    const char *needs;    /* a name that must answer before it starts ("BLK0:"), or NULL */
     struct slot_spec slots[VINIT_SLOTS_MAX - 2];
 };
 
@@ -45,7 +46,10 @@ struct vinit_caps {
     bool have_bootfs;
 };
 
-/* Does the machine have the device prog's first device slot asks for (if it has one)? */
+/*
+ * Can prog run here: does the machine have the device its first device slot
+ * asks for (if any), and does the name it needs answer?
+ */
 bool vinit_runnable(const struct vinit_caps *caps, const struct program *prog);
 
 /*
