@@ -4,7 +4,8 @@ Each test boots a program of tests/user/con_*.c as init; it starts
 /consoled (and /inputd) itself and talks to CON: like any client.
 
   console_serial    the grader types on the serial line; a 30 KB burst must
-                    arrive whole and in order; a child's stdio goes over CON:.
+                    arrive whole and in order; a child's stdio goes over CON:;
+                    a killed consoled gives the UART back and a new one serves.
   console_ramfb     -device ramfb: a QEMU monitor `screendump` must show the
   console_gpu       text the program wrote (scrolled, coloured, cursor moves)
                     pixel for pixel: every glyph cell of the PPM is compared
@@ -235,7 +236,7 @@ def check_screen(ctx, devices):
 
 @test("console_serial", 3)
 def t_console_serial(ctx):
-    """consoled on serial: write, a 30 KB burst whole, bad requests, typed input, child stdio."""
+    """consoled on serial: a 30 KB burst whole, bad requests, typed input, child stdio, restart."""
     q, _ = boot_prog(ctx, "con_serial")
     nonce = re.escape(ctx.nonce)
     q.expect(r"^CONSERIAL %s written through CON:\s*$" % nonce, timeout=TIMEOUT)
@@ -248,7 +249,13 @@ def t_console_serial(ctx):
     child = "child " + ctx.nonce[6:12]
     q.send(child + "\r")
     q.expect(r"^CONCHILD %s got '%s'\s*$" % (nonce, re.escape(child)), timeout=TIMEOUT)
+    q.expect(r"CONSERIAL %s type again" % nonce, timeout=TIMEOUT)
+    again = "again " + ctx.nonce[12:]
+    q.send(again + "\r")
+    q.expect(r"CONSERIAL %s read again '%s\\x0d'" % (nonce, re.escape(again)), timeout=TIMEOUT)
     finish(ctx, q, "con_serial")
+    if not q.search_all(r"^CONSERIAL %s after restart\s*$" % nonce):   # the new consoled's
+        raise Fail("nothing written through the restarted consoled came out")
     burst = [int(n) for n in re.findall(r"^CONBURST %s (\d{3}) %s\s*$" % (nonce, BURST_TEXT),
                                         q.output, re.MULTILINE)]
     if burst != list(range(300)):

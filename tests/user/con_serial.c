@@ -7,7 +7,8 @@
  * dropped, and consoled goes on), reads a line the grader types, and runs
  * a child whose libc stdio goes over a console channel: first to a fake
  * consoled here (the exact CON_WRITE / CON_READ messages), then to the
- * real one.  docs/console.md.
+ * real one; finally it kills consoled and starts another, which must get
+ * the UART's interrupt back from the kernel and serve again.  docs/console.md.
  */
 #include "con_util.h"
 
@@ -15,10 +16,11 @@
 #define BURST_LINES 300
 
 static uint64_t con;
+static int64_t consoled_pid;
 
 static void case_start(void)
 {
-    int64_t pid = con_start_consoled(0, 0);
+    int64_t pid = consoled_pid = con_start_consoled(0, 0);
     UT_CHECK(pid > 0);
     con = con_connect();
     UT_CHECK(con != 0);
@@ -161,6 +163,35 @@ static void case_stdio_consoled(void)
     UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 0);
 }
 
+/* Kill consoled: the kernel takes the UART's interrupt back (its log still flows), clients
+ * see PEER_CLOSED, and a new consoled can bind the interrupt and register CON: again. */
+static void case_restart(void)
+{
+    int64_t self = 0;
+    viper_getpid(&self, NULL);
+    UT_CHECK_EQ(viper_kill(consoled_pid), VIPER_OK);
+    UT_CHECK_EXIT(consoled_pid, VIPER_EXIT_KILLED, self);
+    struct con_request q = { .op = CON_INFO };
+    struct con_reply r;
+    uint64_t len = 0;
+    UT_CHECK_EQ(con_call(con, &q, 8, &r, &len), VIPER_ERR_PEER_CLOSED);
+    viper_handle_close(con);
+    uint32_t cols, rows;
+    consoled_pid = con_start_consoled(0, 0);
+    UT_CHECK(consoled_pid > 0);
+    con = con_connect();
+    UT_CHECK_EQ(con_info(con, &cols, &rows), VIPER_OK);
+    char line[96];
+    snprintf(line, sizeof line, "CONSERIAL %s after restart\n", ut_nonce);
+    UT_CHECK_EQ(con_puts(con, line), VIPER_OK);
+    printf("CONSERIAL %s type again\n", ut_nonce);
+    fflush(stdout);
+    char buf[64], esc[256];
+    UT_CHECK(con_read_line(con, buf, sizeof buf) > 0);
+    con_escape(buf, esc, sizeof esc);
+    printf("CONSERIAL %s read again '%s'\n", ut_nonce, esc);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     if (argc >= 4 && strcmp(argv[1], "--child") == 0)
@@ -175,5 +206,6 @@ int main(int argc, char **argv, char **envp)
     UT_RUN(case_read);
     UT_RUN(case_stdio_protocol);
     UT_RUN(case_stdio_consoled);
+    UT_RUN(case_restart);
     return ut_done();
 }

@@ -98,9 +98,10 @@ static inline uint64_t con_connect(void)
 {
     uint64_t ch = 0;
     int64_t rc = VIPER_ERR_NOT_FOUND;
-    for (int i = 0; i < 500 && rc == VIPER_ERR_NOT_FOUND; i++) {
+    /* PEER_CLOSED: the name still points at a consoled that died; a new one replaces it */
+    for (int i = 0; i < 500 && (rc == VIPER_ERR_NOT_FOUND || rc == VIPER_ERR_PEER_CLOSED); i++) {
         rc = viper_registry_open(con_reg, CON_NAME, &ch);
-        if (rc == VIPER_ERR_NOT_FOUND)
+        if (rc != VIPER_OK)
             viper_sleep_ns(10 * IPC_MS);
     }
     UT_CHECK_EQ(rc, VIPER_OK);
@@ -149,7 +150,8 @@ static inline int64_t con_info(uint64_t ch, uint32_t *cols, uint32_t *rows)
     return rc;
 }
 
-/* Read typed bytes until '\r' (or cap-1 bytes); returns how many (NUL-terminated), or -1. */
+/* Read typed bytes until '\r' (or cap-1 bytes) into buf, always NUL-terminated; returns how
+ * many, or -1 when a read fails. */
 static inline int con_read_line(uint64_t ch, char *buf, size_t cap)
 {
     size_t n = 0;
@@ -164,8 +166,10 @@ static inline int con_read_line(uint64_t ch, char *buf, size_t cap)
         UT_CHECK_EQ(rc, VIPER_OK);
         UT_CHECK_EQ(r.status, VIPER_OK);
         if (rc != VIPER_OK || r.status != VIPER_OK || r.len == 0 || r.len > q.len ||
-            len != 8 + r.len)
+            len != 8 + r.len) {
+            buf[n] = '\0';
             return -1;
+        }
         bool end = false;
         for (uint32_t i = 0; i < r.len; i++)
             end |= (buf[n++] = (char)r.data[i]) == '\r';

@@ -35,7 +35,6 @@ static uint64_t listen_ep;
 static uint64_t read_seq;
 static uint8_t input[INPUT_RING];
 static uint32_t in_head, in_tail;
-static uint64_t dropped_input, bad_requests;
 
 void con_log(const char *fmt, ...)
 {
@@ -55,9 +54,7 @@ void con_log(const char *fmt, ...)
 void input_push(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (in_tail - in_head == INPUT_RING)
-            dropped_input++;
-        else
+        if (in_tail - in_head < INPUT_RING)   /* a full ring drops what is typed */
             input[in_tail++ % INPUT_RING] = p[i];
     }
 }
@@ -111,17 +108,13 @@ static void handle_request(struct client *c, const struct con_request *q, uint64
 {
     bool fits = len >= 8 && q->len <= CON_DATA_MAX && len >= 8 + (uint64_t)q->len;
     switch (len >= 4 ? q->op : 0) {
-    case CON_WRITE:
+    case CON_WRITE:   /* no reply to say it was malformed: dropped */
         if (fits)
             output(q->data, q->len);
-        else
-            bad_requests++;
         return;
     case CON_INPUT:
         if (fits)
             input_push(q->data, q->len);
-        else
-            bad_requests++;
         return;
     case CON_READ:
         if (len < 8 || q->len == 0 || q->len > CON_DATA_MAX) {
@@ -159,10 +152,8 @@ static void serve_client(struct client *c)
             drop_client(c);
             return;
         }
-        for (uint64_t i = 0; i < nh; i++) {   /* the protocol carries no handles */
+        for (uint64_t i = 0; i < nh; i++)   /* the protocol carries no handles */
             viper_handle_close(hs[i]);
-            bad_requests++;
-        }
         handle_request(c, &q, len);
     }
 }
