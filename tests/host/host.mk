@@ -48,3 +48,7 @@ $(BUILD)/host/test_shell: HOST_CFLAGS += -Isrc/user/lib
 # libc's path folding (cwd, assigns, "..") used by the file API.
 HOST_TESTS += path
 HOST_SRCS_path := src/user/lib/libc/path.c
+
+# The editor's core (/edit): buffer, keys and view, no I/O.
+HOST_TESTS += edit
+HOST_SRCS_edit := src/user/edit/buffer.c src/user/edit/keys.c src/user/edit/view.c
