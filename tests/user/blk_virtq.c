@@ -130,6 +130,11 @@ static void case_read(void)
     if (read_sector(&vd, &q, &d, 0) == 0)
         UT_INFO("sector 0 fnv %016llx", (unsigned long long)fnv1a(d.va + 16, 512));
     UT_CHECK(!virtio_needs_reset(&vd));
+    /* a second driver for the same device is refused before it touches the device */
+    struct virtio_dev second;
+    UT_CHECK_EQ(virtio_open_index(root, idx, &second), VIPER_ERR_BUSY);
+    UT_CHECK_EQ(second.dev, 0);
+    UT_CHECK(read_sector(&vd, &q, &d, 1) == 0);             /* the first still works */
     virtio_close(&vd);
     virtq_destroy(&q);
     virtio_dma_free(&d);

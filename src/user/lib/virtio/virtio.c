@@ -4,9 +4,10 @@
  *
  * A struct virtio_dev is the driver's whole view of one device: the device
  * handle, the register mapping and the IRQ object.  virtio_close undoes
- * whatever virtio_open got done, so every error path just calls it.  The
- * device is reset before anything else and again on close, so the device
- * never holds a ring address that outlives its DMA buffer.
+ * whatever virtio_open got done, so every error path just calls it.  Holding
+ * the IRQ object is what makes the device ours (one IRQ object per
+ * interrupt): only then is it reset, at open and again on close, so the
+ * device never holds a ring address that outlives its DMA buffer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,14 +60,15 @@ int64_t virtio_open(uint64_t dev, struct virtio_dev *vd)
         virtio_close(vd);   /* not virtio, a legacy transport, or an empty slot */
         return VIPER_ERR_NOT_SUPPORTED;
     }
-    vd->device_id = virtio_rd32(vd, VMMIO_DEVICE_ID);
-    virtio_reset(vd);
+    /* the IRQ first: BUSY means another driver has the device, which we must not reset */
     rc = viper_irq_open(dev, &vd->irq);
     if (rc != VIPER_OK) {
         vd->irq = 0;
         virtio_close(vd);
         return rc;
     }
+    vd->device_id = virtio_rd32(vd, VMMIO_DEVICE_ID);
+    virtio_reset(vd);
     return VIPER_OK;
 }
 
@@ -83,7 +85,7 @@ int64_t virtio_open_index(uint64_t root, uint64_t index, struct virtio_dev *vd)
 
 void virtio_close(struct virtio_dev *vd)
 {
-    if (vd->regs && vd->device_id)
+    if (vd->regs && vd->irq)   /* only a device we drove (we hold its IRQ) is reset */
         virtio_reset(vd);
     if (vd->irq)
         viper_handle_close(vd->irq);

@@ -92,7 +92,8 @@ struct virtq {
 int64_t virtio_find(uint64_t root, uint32_t device_id, unsigned nth, uint64_t *index_out);
 
 /* Take over device handle dev (it belongs to vd from now on, even on failure): map its
- * registers, check magic, version 2 and that a device is present, reset it, bind its IRQ. */
+ * registers, check magic, version 2 and that a device is present, bind its IRQ (BUSY while
+ * another driver has it; the device is then left alone), reset it. */
 int64_t virtio_open(uint64_t dev, struct virtio_dev *vd);
 
 /* dev_open(root, index) (DEVICE_ACCESS) and virtio_open. */
