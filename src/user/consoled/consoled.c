@@ -4,7 +4,8 @@
  * the UART's interrupt and each client's channel (docs/console.md).
  *
  * Output goes to the serial line and the terminal emulator; a frame is drawn
- * each time the loop has handled everything that was ready, so a burst of
+ * when the loop has handled everything that was ready, at most every
+ * FRAME_NS (a timer brings the loop back for the next one), so a burst of
  * output costs one redraw.  Input from the UART and from inputd collects in
  * one ring; the newest pending CON_READ gets it.  consoled never blocks on a
  * client (replies are non-blocking) and reads no client while the TX ring
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <viper/handles.h>
 #include <viper/sys.h>
+#include <viper/time.h>
 #include "consoled.h"
 
 #define CLIENTS_MAX   64
@@ -23,6 +25,7 @@
 #define BATCH         16      /* messages taken from one client per round */
 #define SERIAL_COLS   80u
 #define SERIAL_ROWS   25u
+#define FRAME_NS      16000000ull   /* at most about 60 frames a second */
 
 struct client {
     uint64_t ch;              /* 0: a free slot */
@@ -35,6 +38,9 @@ static uint64_t listen_ep;
 static uint64_t read_seq;
 static uint8_t input[INPUT_RING];
 static uint32_t in_head, in_tail;
+static uint64_t frame_timer;          /* fires when the next frame may be drawn; 0: none */
+static uint64_t last_frame;           /* when the last one was */
+static bool frame_pending, timer_armed;
 
 void con_log(const char *fmt, ...)
 {
@@ -101,6 +107,25 @@ static void output(const uint8_t *p, size_t n)
 {
     uart_write(p, n);
     term_write(p, n);
+    frame_pending = render_count() > 0;
+}
+
+/* Draw the screens if something changed, but not more often than every FRAME_NS: a fast
+ * writer then costs one frame per interval, however many messages it sends. */
+static void maybe_render(void)
+{
+    if (!frame_pending)
+        return;
+    uint64_t now = viper_now_ns();
+    if (frame_timer && now - last_frame < FRAME_NS) {
+        if (!timer_armed)
+            timer_armed = viper_timer_set(frame_timer, last_frame + FRAME_NS) == VIPER_OK;
+        if (timer_armed)
+            return;
+    }
+    render_frame();
+    last_frame = now;
+    frame_pending = false;
 }
 
 /* One request from c (len bytes in q). */
@@ -185,15 +210,20 @@ static void accept_clients(void)
 
 static _Noreturn void serve_forever(void)
 {
-    static struct viper_wait_item items[2 + CLIENTS_MAX];
-    static struct client *owner[2 + CLIENTS_MAX];
+    static struct viper_wait_item items[3 + CLIENTS_MAX];
+    static struct client *owner[3 + CLIENTS_MAX];
     for (;;) {
         deliver_input();
-        render_frame();
+        maybe_render();
         bool room = uart_tx_room() >= 2 * CON_DATA_MAX;
         uint64_t n = 0;
         items[n++] = (struct viper_wait_item){ (uint32_t)uart_irq(), VIPER_SIGNAL_IRQ, 0, 0 };
         items[n++] = (struct viper_wait_item){ (uint32_t)listen_ep, VIPER_SIGNAL_READABLE, 0, 0 };
+        uint64_t first = n;                        /* the clients start here */
+        if (timer_armed)
+            items[n++] = (struct viper_wait_item){ (uint32_t)frame_timer,
+                                                   VIPER_SIGNAL_TIMER_FIRED, 0, 0 };
+        uint64_t timer_item = timer_armed ? first++ : 0;
         for (int i = 0; i < CLIENTS_MAX; i++) {
             if (!clients[i].ch)
                 continue;
@@ -208,7 +238,11 @@ static _Noreturn void serve_forever(void)
             uart_service();
         if (items[1].pending & VIPER_SIGNAL_READABLE)
             accept_clients();
-        for (uint64_t k = 2; k < n; k++)
+        if (timer_item && (items[timer_item].pending & VIPER_SIGNAL_TIMER_FIRED)) {
+            viper_timer_set(frame_timer, 0);   /* disarm: maybe_render draws now */
+            timer_armed = false;
+        }
+        for (uint64_t k = first; k < n; k++)
             if (items[k].pending & items[k].signals)
                 serve_client(owner[k]);
     }
@@ -261,9 +295,13 @@ int main(void)
     }
     screens_init(viper_startup_handle(3), viper_startup_handle(4), viper_startup_handle(5));
     unsigned cols = SERIAL_COLS, rows = SERIAL_ROWS;
-    if (render_count())
+    if (render_count()) {
         render_cells(&cols, &rows);
+        if (viper_timer_create(&frame_timer) != VIPER_OK)
+            frame_timer = 0;   /* then every batch is drawn at once */
+    }
     term_init(cols, rows);
+    frame_pending = render_count() > 0;   /* the first frame: a cleared screen and the cursor */
 
     uint64_t ep = 0;
     rc = viper_chan_create(&listen_ep, &ep);
