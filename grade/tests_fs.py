@@ -84,8 +84,8 @@ def blk_args(path):
             "-device", "virtio-blk-device,drive=d0")
 
 
-def make_image(nonce, workdir):
-    """A 32 MiB image with /etc/motd and /data/random (nonce-derived); (path, files)."""
+def make_image(nonce, workdir, size="32M"):
+    """An image with /etc/motd and /data/random (nonce-derived); (path, files)."""
     tree = os.path.join(workdir, "tree")
     files = {"etc/motd": ("motd for %s\n" % nonce).encode(),
              "data/random": random.Random("fs-" + nonce).randbytes(100000)}
@@ -95,7 +95,7 @@ def make_image(nonce, workdir):
             f.write(data)
     os.makedirs(os.path.join(tree, "c"), exist_ok=True)
     img = os.path.join(workdir, "disk.img")
-    r = subprocess.run([host_tools()["mkfs"], "-q", "-t", "0", "-s", "32M", "-d", tree, img],
+    r = subprocess.run([host_tools()["mkfs"], "-q", "-t", "0", "-s", size, "-d", tree, img],
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise Fail("mkfs.viperfs failed: %s" % (r.stderr or r.stdout).strip())
@@ -240,5 +240,23 @@ def t_fs_crash(ctx):
                  % (rounds, replayed, len(synced)))
         if not synced:
             raise Fail("no file was ever synced before a crash")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@test("fs_stress", 3)
+def t_fs_stress(ctx):
+    """fsd: two processes writing their own files at once; a full disk gives ENOSPC, loses
+    nothing and gets its space back; fsck clean."""
+    work = tempfile.mkdtemp(prefix="viper-fs-")
+    try:
+        img, _ = make_image(ctx.nonce, work, size="8M")
+        ctx.opts["extra"] = blk_args(img)
+        run_user(ctx, "fs_stress", timeout=90)
+        fsck_clean(img)
+        r = subprocess.run([host_tools()["viperfs"], "ls", img, "/two"], capture_output=True,
+                           text=True)
+        if r.returncode != 0 or "child-1" not in r.stdout or "child-2" not in r.stdout:
+            raise Fail("the children's files are not on the image: %s" % (r.stdout or r.stderr))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -55,22 +55,11 @@ static inline int64_t fs_spawn(const char *path, const uint32_t *hs, unsigned n,
     return viper_spawn(path, argv, NULL, hs, n, pid);
 }
 
-/* blkd, then fsd, then our connection with its buffer attached; 0 when all went well. */
-static inline int fs_start(void)
+/* A connection to FSD: (waiting up to 10 s for fsd to register) with a fresh buffer attached;
+ * replaces fs_chan and fs_buf (a forked child makes its own).  0 when it worked. */
+static inline int fs_connect(void)
 {
-    uint64_t idx = 0, dev = 0, dma = 0, r1 = 0, r2 = 0, shm = 0, va = 0;
-    fs_reg = viper_startup_handle(0);
-    fs_root = viper_startup_handle(1);
-    UT_CHECK_EQ(virtio_find(fs_root, VIRTIO_ID_BLOCK, 0, &idx), VIPER_OK);
-    UT_CHECK_EQ(viper_dev_open(fs_root, idx, &dev), VIPER_OK);
-    UT_CHECK_EQ(viper_cap_derive(fs_root, VIPER_RIGHT_DMA_ACCESS | VIPER_RIGHT_TRANSFER, &dma),
-                VIPER_OK);
-    UT_CHECK_EQ(viper_cap_derive(fs_reg, VIPER_RIGHT_CREATE | VIPER_RIGHT_TRANSFER, &r1), VIPER_OK);
-    UT_CHECK_EQ(viper_cap_derive(fs_reg, VIPER_RIGHT_CREATE | VIPER_RIGHT_TRAVERSE |
-                                 VIPER_RIGHT_TRANSFER, &r2), VIPER_OK);   /* fsd opens BLK0: */
-    uint32_t bh[3] = { (uint32_t)r1, (uint32_t)dev, (uint32_t)dma }, fh[1] = { (uint32_t)r2 };
-    UT_CHECK_EQ(fs_spawn("/blkd", bh, 3, &fs_blkd_pid), VIPER_OK);
-    UT_CHECK_EQ(fs_spawn("/fsd", fh, 1, &fs_fsd_pid), VIPER_OK);
+    uint64_t shm = 0, va = 0;
     uint64_t end = viper_now_ns() + 10 * FS_SEC;
     int64_t rc;
     while ((rc = viper_registry_open(fs_reg, FS_NAME, &fs_chan)) != VIPER_OK &&
@@ -89,6 +78,25 @@ static inline int fs_start(void)
     UT_CHECK_EQ(rep.status, VIPER_OK);
     UT_CHECK_EQ(rep.value, FSC_BUF);
     return ut_case_failures ? -1 : 0;
+}
+
+/* blkd, then fsd, then our connection; 0 when all went well. */
+static inline int fs_start(void)
+{
+    uint64_t idx = 0, dev = 0, dma = 0, r1 = 0, r2 = 0;
+    fs_reg = viper_startup_handle(0);
+    fs_root = viper_startup_handle(1);
+    UT_CHECK_EQ(virtio_find(fs_root, VIRTIO_ID_BLOCK, 0, &idx), VIPER_OK);
+    UT_CHECK_EQ(viper_dev_open(fs_root, idx, &dev), VIPER_OK);
+    UT_CHECK_EQ(viper_cap_derive(fs_root, VIPER_RIGHT_DMA_ACCESS | VIPER_RIGHT_TRANSFER, &dma),
+                VIPER_OK);
+    UT_CHECK_EQ(viper_cap_derive(fs_reg, VIPER_RIGHT_CREATE | VIPER_RIGHT_TRANSFER, &r1), VIPER_OK);
+    UT_CHECK_EQ(viper_cap_derive(fs_reg, VIPER_RIGHT_CREATE | VIPER_RIGHT_TRAVERSE |
+                                 VIPER_RIGHT_TRANSFER, &r2), VIPER_OK);   /* fsd opens BLK0: */
+    uint32_t bh[3] = { (uint32_t)r1, (uint32_t)dev, (uint32_t)dma }, fh[1] = { (uint32_t)r2 };
+    UT_CHECK_EQ(fs_spawn("/blkd", bh, 3, &fs_blkd_pid), VIPER_OK);
+    UT_CHECK_EQ(fs_spawn("/fsd", fh, 1, &fs_fsd_pid), VIPER_OK);
+    return ut_case_failures ? -1 : fs_connect();
 }
 
 static inline void fs_stop(void)
