@@ -6,8 +6,8 @@ seeded with one file.  At the shell prompt it runs `edit` and types as a person
 would, escape sequences for the arrows, Home/End and Delete included:
 
 edit_file: a new file typed with every editing key (a long line that scrolls
-  sideways, joins by Delete and Backspace), ^S, ^Q; an existing file loaded and
-  changed; a modified buffer's ^Q asks before quitting and a second ^Q loses the
+  sideways, joins by Delete and Backspace), ^S, ^Q; an existing file loaded (a tab
+  shown as spaces) and changed, at a place found with ^F; a modified buffer's ^Q asks before quitting and a second ^Q loses the
   change; a save into a missing directory reports the error and keeps the buffer
   (a full redraw still shows the text, ^Q still asks).  Every file is then read
   back through the shell (`Type`), and, after Shutdown, from the disk image on
@@ -35,7 +35,7 @@ KEY_TIMEOUT = 10
 
 UP, DOWN, RIGHT, LEFT = "\x1b[A", "\x1b[B", "\x1b[C", "\x1b[D"
 HOME, END, HOME1, END4, DELETE = "\x1b[H", "\x1b[F", "\x1b[1~", "\x1b[4~", "\x1b[3~"
-BS, ENTER, CTRL_S, CTRL_Q, CTRL_L = "\x7f", "\r", "\x13", "\x11", "\x0c"
+BS, ENTER, CTRL_S, CTRL_Q, CTRL_L, CTRL_F = "\x7f", "\r", "\x13", "\x11", "\x0c", "\x06"
 
 
 def viperfs_tool(ctx, name):
@@ -141,7 +141,7 @@ def t_edit_file(ctx):
         con.edit(new, r"new file")
         con.send("hello " + tok + ENTER + "second line" + LEFT * 4 + "X")
         con.send(HOME + ">" + END + "!" + ENTER + long_line)
-        con.send(UP + UP + END + DELETE + HOME1 + "<")
+        con.send(UP + UP + END + DELETE + HOME1 + "<" + ENTER + BS)
         con.send(DOWN + END4 + ENTER + "end" + BS + BS + "nd." + ENTER)
         want_new = ("<hello %s>second Xline!\n%s\nend.\n" % (tok, long_line)).encode()
         m = con.send(CTRL_S, r"saved (\d+) bytes to %s" % re.escape(new))
@@ -150,11 +150,13 @@ def t_edit_file(ctx):
         con.send(CTRL_Q, r"\n?" + re.escape(PROMPT))
         type_back(con, ctx, new, want_new)
 
-        # An existing file: loaded as it is, one line changed.
-        con.edit(notes, r"first line %s" % tok)
-        con.send(DOWN + END + " more" + CTRL_S, r"saved \d+ bytes to %s" % re.escape(notes))
+        # An existing file: loaded as it is (the tab shown as spaces), changed at the end of
+        # a line and where ^F finds "last".
+        con.edit(notes, r"\x1b\[2;1H {8}indented\x1b\[K")
+        con.send(DOWN + END + " more" + CTRL_F + "last" + ENTER + "* ")
+        con.send(CTRL_S, r"saved \d+ bytes to %s" % re.escape(notes))
         con.send(CTRL_Q, re.escape(PROMPT))
-        want_notes = b"first line %s\n\tindented more\nlast line\n" % tok.encode()
+        want_notes = b"first line %s\n\tindented more\n* last line\n" % tok.encode()
 
         # Unsaved changes: ^Q asks, the editor stays; a second ^Q quits without saving.
         con.edit(notes, r"indented more")
