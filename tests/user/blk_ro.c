@@ -1,7 +1,9 @@
 /*
  * blk_ro.c - blkd on a read-only disk (QEMU `readonly=on`, grade/tests_blk.py):
  * INFO says BLK_F_READONLY, writes are refused with ACCESS_DENIED before they
- * reach the device, reads and flushes work.
+ * reach the device, reads and flushes work.  blkd gets vinit's handle layout
+ * here (registry, console channel, device, DMA root), blk_rw the one without
+ * a console.
  */
 #include "ipc_util.h"
 
@@ -49,9 +51,12 @@ int main(int argc, char **argv, char **envp)
     UT_CHECK_EQ(viper_cap_derive(root, VIPER_RIGHT_DMA_ACCESS | VIPER_RIGHT_TRANSFER, &dma),
                 VIPER_OK);
     UT_CHECK_EQ(viper_cap_derive(reg, VIPER_RIGHT_CREATE | VIPER_RIGHT_TRANSFER, &r), VIPER_OK);
-    uint32_t hs[3] = { (uint32_t)r, (uint32_t)dev, (uint32_t)dma };
+    /* vinit's layout: a console channel in slot 1 (we hold its other end and read nothing) */
+    uint64_t con = 0, con_peer = 0;
+    UT_CHECK_EQ(viper_chan_create(&con, &con_peer), VIPER_OK);
+    uint32_t hs[4] = { (uint32_t)r, (uint32_t)con, (uint32_t)dev, (uint32_t)dma };
     const char *args[] = { "blkd", NULL };
-    UT_CHECK_EQ(viper_spawn("/blkd", args, NULL, hs, 3, &pid), VIPER_OK);
+    UT_CHECK_EQ(viper_spawn("/blkd", args, NULL, hs, 4, &pid), VIPER_OK);
     uint64_t end = viper_now_ns() + 3 * SEC;
     while (viper_registry_open(reg, BLK_NAME, &chan) != VIPER_OK && viper_now_ns() < end)
         viper_sleep_ns(SEC / 1000);
