@@ -2,9 +2,10 @@
  * syscall.c - the dispatch table and the calls that belong to no
  * subsystem (console output, time, kernel counters, yield).
  *
- * Hot path: vector -> trap_sync -> syscall_dispatch -> handler; nothing
- * here allocates, and the table lookup is one bounds check and a load.
- * The calls of syscall_lean_table take a shorter path still (vectors.S).
+ * Hot path: the vector (vectors.S) looks the handler up in syscall_table
+ * and calls it (numbers out of range go to trap_sync: NOT_SUPPORTED);
+ * nothing here allocates.  The calls of syscall_lean_table take a shorter
+ * path still.
  */
 #include <stddef.h>
 #include "arch/timer.h"
@@ -22,13 +23,13 @@
 #include "viper/syscalls.h"
 #include "viper/types.h"
 
-typedef int64_t (*syscall_fn)(struct trap_frame *tf);
-
-static const syscall_fn syscall_table[] = {
+/* Called from vectors.S (el0_sync_full), which bounds the number by VIPER_SYS_COUNT. */
+const syscall_fn syscall_table[] = {
 #define SYSCALL(num, name) [num] = sys_##name,
 #include "table.inc"
 #undef SYSCALL
 };
+_Static_assert(sizeof syscall_table / sizeof syscall_table[0] == VIPER_SYS_COUNT, "table.inc");
 
 /*
  * Lean calls: vectors.S calls these straight from the vector on a frame
@@ -41,21 +42,13 @@ const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] = {
     [VIPER_SYS_CLOCK_GET] = sys_clock_get,
 };
 
-/* getpid and gettid never get here from EL0: vectors.S answers them with these offsets. */
+/* vectors.S answers getpid and gettid itself, and reads killed on every way out, at these offsets. */
 _Static_assert(offsetof(struct thread, proc) == LEAN_THREAD_PROC, "syscall/lean.h");
 _Static_assert(offsetof(struct thread, tid) == LEAN_THREAD_TID, "syscall/lean.h");
 _Static_assert(offsetof(struct process, pid) == LEAN_PROC_PID, "syscall/lean.h");
 _Static_assert(offsetof(struct process, parent) == LEAN_PROC_PARENT, "syscall/lean.h");
-
-void syscall_dispatch(struct trap_frame *tf)
-{
-    uint64_t nr = tf->x[8];
-    if (nr >= sizeof syscall_table / sizeof syscall_table[0] || !syscall_table[nr]) {
-        tf->x[0] = (uint64_t)VIPER_ERR_NOT_SUPPORTED;
-        return;
-    }
-    tf->x[0] = (uint64_t)syscall_table[nr](tf);
-}
+_Static_assert(offsetof(struct process, killed) == LEAN_PROC_KILLED, "syscall/lean.h");
+_Static_assert(sizeof(((struct process *)0)->killed) == 1, "syscall/lean.h: killed is read as a byte");
 
 #define DEBUG_WRITE_MAX 4096
 

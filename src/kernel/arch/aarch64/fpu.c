@@ -36,9 +36,17 @@ static void fpu_enable_access(void)
     set_cpacr(FPEN_NO_TRAP);
 }
 
+/*
+ * Only a thread that does not own the registers needs the trap.  Going
+ * back to the owner leaves the trap as it is: if the owner uses FP again,
+ * one trap (fpu_trap: owner already) turns it off.  Two threads switching
+ * back and forth with FP in neither loop then write CPACR (and ISB, which
+ * ends QEMU's translation block) never, instead of on every switch.
+ */
 void fpu_switch_to(struct thread *next)
 {
-    set_cpacr(next == fp_owner ? FPEN_NO_TRAP : FPEN_TRAP_EL0);
+    if (next != fp_owner)
+        set_cpacr(FPEN_TRAP_EL0);
 }
 
 void fpu_trap(struct thread *t)

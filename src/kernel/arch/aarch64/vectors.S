@@ -218,10 +218,38 @@ el0_gettid:
     mov     x0, #0
     add     sp, sp, #TF_SIZE
     eret
+/*
+ * Every other system call: the full frame, the handler called from here
+ * (syscall_table, syscall.c), and proc_return_to_user only when there is
+ * something for it to do (a reschedule, or this process killed).  Faults,
+ * FP traps and unknown call numbers go to trap_sync.
+ */
 el0_sync_full:                      /* x0 and x1 are in the frame already */
-    SAVE_FRAME_X2 1
-    mov     x0, sp
+    SAVE_FRAME_X2 1                 /* leaves x0 = ESR */
     mov     x29, xzr                /* a kernel backtrace stops here */
+    lsr     x1, x0, #26
+    mov     x0, sp
+    mov     x9, #VIPER_SYS_COUNT
+    cmp     x1, #EC_SVC64
+    ccmp    x8, x9, #2, eq          /* not an svc: flags "hs" */
+    b.hs    el0_trap
+    adrp    x9, syscall_table
+    add     x9, x9, :lo12:syscall_table
+    ldr     x9, [x9, x8, lsl #3]
+    cbz     x9, el0_trap
+    blr     x9
+    str     x0, [sp]                /* the status, in the frame's x0 */
+    adrp    x0, current
+    ldr     x0, [x0, :lo12:current]
+    ldr     x0, [x0, #LEAN_THREAD_PROC]
+    ldrb    w0, [x0, #LEAN_PROC_KILLED]
+    adrp    x1, resched
+    ldrb    w1, [x1, :lo12:resched]
+    orr     w0, w0, w1
+    cbz     w0, 1f
+    bl      proc_return_to_user
+1:  RESTORE_FRAME 1
+el0_trap:
     bl      trap_sync
     RESTORE_FRAME 1
     .cfi_endproc

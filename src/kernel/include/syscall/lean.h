@@ -3,7 +3,8 @@
  * (el0_sync).  Plain defines, because vectors.S includes this file.
  *
  * getpid and gettid are answered in the vector itself, from the running
- * thread (sched.c's `current`); the field offsets they read are checked
+ * thread (sched.c's `current`), and every call's way out checks the
+ * process's `killed` there; the field offsets they read are checked
  * against the C structures in syscall.c.  Other calls numbered below
  * SYSCALL_LEAN_COUNT may have an entry in syscall_lean_table (syscall.c).
  */
@@ -15,3 +16,4 @@
 #define LEAN_THREAD_TID    176  /* offsetof(struct thread, tid) */
 #define LEAN_PROC_PID      48   /* offsetof(struct process, pid) */
 #define LEAN_PROC_PARENT   88   /* offsetof(struct process, parent) */
+#define LEAN_PROC_KILLED   177  /* offsetof(struct process, killed), a bool */

@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include "arch/trap.h"
 
-/* Run the call numbered tf->x[8]; unknown numbers get VIPER_ERR_NOT_SUPPORTED. */
-void syscall_dispatch(struct trap_frame *tf);
+/* The handlers by number (vectors.S calls them), and the lean ones (vectors.S, syscall/lean.h). */
+typedef int64_t (*syscall_fn)(struct trap_frame *tf);
+extern const syscall_fn syscall_table[];
+extern const syscall_fn syscall_lean_table[];
 
 #define SYSCALL(num, name) int64_t sys_##name(struct trap_frame *tf);
 #include "../../syscall/table.inc"

@@ -34,7 +34,7 @@ static struct list dead = LIST_INIT(dead);           /* zombies whose stack can 
 static struct thread idle_thread;
 struct thread *current = &idle_thread;   /* global: vectors.S reads it (getpid, gettid) */
 static uint64_t slice_end;
-static bool resched;
+bool resched;                             /* global: vectors.S reads it on the way to EL0 */
 static uint64_t switches;
 
 static inline unsigned level_of(const struct thread *t)
