@@ -260,3 +260,99 @@ def t_fs_stress(ctx):
             raise Fail("the children's files are not on the image: %s" % (r.stdout or r.stderr))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def crc32c(data):
+    """CRC32C (docs/viperfs.md): reflected 0x82F63B78, init and final xor 0xFFFFFFFF."""
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82f63b78 if crc & 1 else crc >> 1
+    return crc ^ 0xffffffff
+
+
+def host_stat(img, path):
+    r = subprocess.run([host_tools()["viperfs"], "stat", img, path], capture_output=True,
+                       text=True)
+    m = re.match(r"ino (\d+) .* direct (\d+)", r.stdout)
+    if r.returncode != 0 or not m:
+        raise Fail("viperfs stat %s: %s" % (path, (r.stderr or r.stdout).strip()))
+    return int(m.group(1)), int(m.group(2))
+
+
+def poke(img, offset, data):
+    with open(img, "r+b") as f:
+        f.seek(offset)
+        f.write(data)
+
+
+def probes(ctx, img):
+    text, _ = run_user(ctx, "fs_corrupt", timeout=60)
+    out = {}
+    for line in info(text, ctx.nonce, "fs_corrupt", "probe"):
+        m = re.match(r"(.*) (-?\d+)$", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def expect_probes(got, want, what):
+    for k, v in want.items():
+        if got.get(k) != v:
+            raise Fail("%s: '%s' answered %s, want %d" % (what, k, got.get(k), v))
+
+
+BAD_FORMAT, IO = -11, -14
+
+
+@test("fs_corrupt", 4)
+def t_fs_corrupt(ctx):
+    """fsd on damaged images: a bad directory block or block pointer is EIO for that file
+    only; a bad superblock is refused at mount; fsck repairs, exit codes as e2fsck."""
+    import struct
+    work = tempfile.mkdtemp(prefix="viper-fs-")
+    try:
+        img, _ = make_image(ctx.nonce, work)
+        ctx.opts["extra"] = blk_args(img)
+        # /data's directory block: one byte flipped (bad checksum)
+        _, data_block = host_stat(img, "/data")
+        with open(img, "rb") as f:
+            f.seek(data_block * 4096 + 100)
+            byte = f.read(1)[0]
+        poke(img, data_block * 4096 + 100, bytes([byte ^ 0x40]))
+        # /etc/motd's inode: direct[0] far past the end, checksum made valid again
+        ino, _ = host_stat(img, "/etc/motd")
+        with open(img, "rb") as f:
+            itable = struct.unpack_from("<I", f.read(256), 64)[0]
+            f.seek((itable + ino // 16) * 4096 + (ino % 16) * 256)
+            inode = bytearray(f.read(256))
+        struct.pack_into("<I", inode, 64, 0xfffff000)
+        struct.pack_into("<I", inode, 252, 0)
+        struct.pack_into("<I", inode, 252, crc32c(bytes(inode)))
+        poke(img, (itable + ino // 16) * 4096 + (ino % 16) * 256, bytes(inode))
+        got = probes(ctx, img)
+        expect_probes(got, {"statfs": 0, "stat /etc/motd": BAD_FORMAT, "stat /c": 0,
+                            "stat /data": 0, "stat /data/random": BAD_FORMAT,
+                            "open /data/random": BAD_FORMAT, "create /ok.txt": 0,
+                            "write /ok.txt": 12}, "damaged directory and inode")
+        r = subprocess.run([host_tools()["fsck"], "-n", img], capture_output=True, text=True)
+        if r.returncode != 4:
+            raise Fail("fsck.viperfs -n on the damaged image: exit %d, want 4" % r.returncode)
+        r = subprocess.run([host_tools()["fsck"], img], capture_output=True, text=True)
+        if r.returncode != 1:
+            raise Fail("fsck.viperfs repair: exit %d, want 1: %s" % (r.returncode, r.stdout[-300:]))
+        fsck_clean(img)
+        if host_cat(img, "/ok.txt") != b"still works\n":
+            raise Fail("/ok.txt, written on the damaged filesystem, is not on the image")
+        # the superblock and its backup: the mount is refused, every request gets IO
+        poke(img, 0, b"XXXX")
+        poke(img, os.path.getsize(img) - 4096, b"XXXX")
+        got = probes(ctx, img)
+        expect_probes(got, {"statfs": IO, "stat /etc/motd": IO, "create /ok.txt": IO},
+                      "no superblock")
+        r = subprocess.run([host_tools()["fsck"], img], capture_output=True, text=True)
+        if r.returncode != 8:
+            raise Fail("fsck.viperfs with no superblock: exit %d, want 8" % r.returncode)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -5,6 +5,7 @@
  *   viperfs tree IMG               every path, depth first
  *   viperfs cat IMG PATH           a file's contents to stdout
  *   viperfs extract IMG PATH DEST  copy a file or a whole tree out
+ *   viperfs stat IMG PATH          inode number, mode, links, size and block pointers
  *
  * The image is loaded into memory and its journal replayed there (never
  * written back), so what you see is what fsd would mount.  Corruption gives
@@ -158,6 +159,23 @@ static int extract(struct viperfs *fs, uint32_t ino, const char *dest, int depth
     return rc;
 }
 
+static int cmd_stat(struct viperfs *fs, const char *path)
+{
+    uint32_t ino;
+    struct viperfs_inode in;
+    int rc = viperfs_namei(fs, path, false, &ino);
+    if (rc == VIPER_OK)
+        rc = viperfs_read_inode(fs, ino, &in, NULL);
+    if (rc != VIPER_OK)
+        return rc;
+    printf("ino %u mode %06o links %u size %llu nblocks %u direct", ino, in.mode, in.links,
+           (unsigned long long)in.size, in.nblocks);
+    for (int i = 0; i < VIPERFS_NDIRECT && !(in.flags & VIPERFS_INODE_INLINE); i++)
+        printf(" %u", in.direct[i]);
+    printf(" indirect %u %u %u\n", in.indirect, in.dindirect, in.tindirect);
+    return VIPER_OK;
+}
+
 static int run(struct viperfs *fs, int argc, char **argv)
 {
     const char *cmd = argv[1];
@@ -165,6 +183,8 @@ static int run(struct viperfs *fs, int argc, char **argv)
     struct viperfs_inode in;
     if (!strcmp(cmd, "ls") && argc <= 4)
         return cmd_ls(fs, argc == 4 ? argv[3] : "/");
+    if (!strcmp(cmd, "stat") && argc == 4)
+        return cmd_stat(fs, argv[3]);
     if (!strcmp(cmd, "tree") && argc == 3)
         return cmd_tree(fs, fs->sb.root_ino, "", 0);
     if (!strcmp(cmd, "cat") && argc == 4) {
@@ -191,7 +211,7 @@ int main(int argc, char **argv)
     uint32_t n;
     if (argc < 3) {
         fprintf(stderr, "usage: viperfs ls IMG [PATH] | tree IMG | cat IMG PATH | "
-                        "extract IMG PATH DEST\n");
+                        "extract IMG PATH DEST | stat IMG PATH\n");
         return 2;
     }
     if (image_load(&im, argv[2]) != VIPER_OK)
