@@ -5,7 +5,7 @@ shell) with a fresh ViperFS disk this test makes with the build's mkfs.viperfs,
 seeded with one file.  At the shell prompt it runs `edit` and types as a person
 would, escape sequences for the arrows, Home/End and Delete included:
 
-edit_file: a new file typed with every editing key (a long line that scrolls
+edit_file: a directory refused (return code 10); a new file typed with every editing key (a long line that scrolls
   sideways, joins by Delete and Backspace), ^S, ^Q; an existing file loaded (a tab
   shown as spaces) and changed, at a place found with ^F; a modified buffer's ^Q asks before quitting and a second ^Q loses the
   change; a save into a missing directory reports the error and keeps the buffer
@@ -134,6 +134,12 @@ def t_edit_file(ctx):
         subprocess.run([mkfs, "-q", "-t", "0", "-L", "edit", "-s", "8M", "-d", seed, disk],
                        check=True, capture_output=True)
         con = Console(ctx, disk)
+        out = con.shell("edit /")
+        if out != "edit: /: is a directory\n":
+            raise Fail("edit of a directory printed %r" % out[:200])
+        out = con.shell("Echo RC=$RC")
+        if out != "RC=10\n":
+            raise Fail("edit of a directory: %r, want return code 10" % out)
 
         # A new file, every editing key; the long line is wider than the screen.
         new = "/new-%s.txt" % tok

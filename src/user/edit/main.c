@@ -90,43 +90,54 @@ static size_t con_read(uint8_t *buf)
     return (size_t)n;
 }
 
+/* Read fd to its end into the buffer; NULL, or why not. */
+static const char *read_into(struct ed *e, int fd)
+{
+    size_t len = 0, cap = 4096;
+    char *data = malloc(cap);
+    const char *why = data == NULL ? "out of memory" : NULL;
+    ssize_t n = 0;
+
+    while (why == NULL && (n = read(fd, data + len, cap - len)) > 0) {
+        len += (size_t)n;
+        if (len < cap)
+            continue;
+        char *more = realloc(data, cap *= 2);
+        if (more == NULL)
+            why = "out of memory";
+        else
+            data = more;
+    }
+    if (why == NULL && n < 0)
+        why = strerror(errno);
+    if (why == NULL && !ed_load(e, data, len))
+        why = "out of memory";
+    free(data);
+    return why;
+}
+
 /* The file into the buffer; a missing file is a new one.  false: the reason is printed. */
 static bool load(struct ed *e, const char *path)
 {
     struct stat st;
-    if (stat(path, &st) != 0) {
-        if (errno != ENOENT) {
-            fprintf(stderr, "edit: %s: %s\n", path, strerror(errno));
-            return false;
-        }
+    const char *why = NULL;
+    int fd = -1;
+
+    if (stat(path, &st) != 0 && errno == ENOENT) {
         ed_message(e, "new file");
-        return ed_load(e, "", 0);
+        why = ed_load(e, "", 0) ? NULL : "out of memory";
+    } else if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) != 0) {
+        why = strerror(errno);
+    } else if (S_ISDIR(st.st_mode)) {
+        why = "is a directory";
+    } else {
+        why = read_into(e, fd);
     }
-    if (S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "edit: %s: is a directory\n", path);
-        return false;
-    }
-    int fd = open(path, O_RDONLY);
-    size_t len = 0, cap = 4096;
-    char *data = malloc(cap);
-    ssize_t n = fd < 0 ? -1 : 0;
-    while (data != NULL && fd >= 0 && (n = read(fd, data + len, cap - len)) > 0) {
-        len += (size_t)n;
-        if (len == cap) {
-            char *more = realloc(data, cap *= 2);
-            if (more == NULL)
-                free(data);
-            data = more;
-        }
-    }
-    int err = errno;
     if (fd >= 0)
         close(fd);
-    bool ok = data != NULL && n == 0 && ed_load(e, data, len);
-    if (!ok)
-        fprintf(stderr, "edit: %s: %s\n", path, data == NULL ? "out of memory" : strerror(err));
-    free(data);
-    return ok;
+    if (why != NULL)
+        fprintf(stderr, "edit: %s: %s\n", path, why);
+    return why == NULL;
 }
 
 /* The directory holding path, as the path to open for fsync. */
