@@ -13,6 +13,8 @@
  * root (libc sends absolute paths).  Errors are VIPER_ERR_* or, for what
  * those cannot say, the FS_ERR_* codes of proto/fs.h.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <viper/errors.h>
 
@@ -687,7 +689,7 @@ static int op_readdir(struct fsd_client *c, const struct fs_request *req, struct
             struct fs_dirent d = { e.ino, rec, dirent_type(e.type), e.name_len };
             memset(dst, 0, rec);
             memcpy(dst, &d, sizeof(d));
-            memcpy(dst + sizeof(d), e.name, e.name_len);
+            memcpy(dst + offsetof(struct fs_dirent, name), e.name, e.name_len);
             used += rec;
         }
         bput(b);
@@ -704,12 +706,8 @@ static int op_statfs(struct fs_reply *rep)
     return VIPER_OK;
 }
 
-int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
+static int dispatch(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
-    if (!fsd_mounted)
-        return VIPER_ERR_IO;
-    if (!c->buf)
-        return VIPER_ERR_BAD_HANDLE;   /* ATTACH first */
     switch (req->op) {
     case FS_OPEN: return op_open(c, req, rep);
     case FS_CLOSE: return op_close(c, req);
@@ -729,4 +727,21 @@ int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *
     case FS_STATFS: return op_statfs(rep);
     default: return VIPER_ERR_NOT_SUPPORTED;
     }
+}
+
+int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
+{
+    if (!fsd_mounted)
+        return VIPER_ERR_IO;
+    if (!c->buf)
+        return VIPER_ERR_BAD_HANDLE;   /* ATTACH first */
+    int rc = dispatch(c, req, rep);
+    if (rc == VIPER_ERR_BAD_FORMAT && !(fs.sb.state & VIPERFS_STATE_ERRORS)) {
+        /* damage seen: say so in the superblock, for fsck and the next mount */
+        printf("fsd: the filesystem is damaged (op %u); run fsck.viperfs\n", req->op);
+        fs.sb.state |= VIPERFS_STATE_ERRORS;
+        super_dirty();
+        fsd_commit();
+    }
+    return rc;
 }
