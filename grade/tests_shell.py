@@ -15,7 +15,10 @@ shell_editing: left/right, home/end, backspace, ^U, ^W, history, tab completion
   of a command and of a path.
 shell_supervision: Break (kill) blkd, consoled and the shell itself; vinit logs
   each exit, restarts it, and the shell goes on (reconnecting to a new consoled);
-  Reboot resets the machine.
+  an orphan is reaped; Reboot resets the machine.
+shell_disk: with fsd serving a ViperFS image as DH0:, Type, Dir, List, CD,
+  MakeDir, Copy (from the boot filesystem and on the disk), Rename, Delete;
+  after Shutdown the host reads the image back and fsck finds it clean.
 
 Lines printed while the shell waits at its prompt (vinit's log, a background
 program) may follow the prompt on the same line: those are matched unanchored.
@@ -24,9 +27,11 @@ program) may follow the prompt on the same line: those are matched unanchored.
 import datetime
 import os
 import re
+import shutil
 import tempfile
 import time
 
+import tests_fs
 from tests_kernel import Fail, test
 
 PROMPT = r"SYS:> "
@@ -288,7 +293,7 @@ def kill_and_restart(sh, name, killer=None, ready=None):
 
 @test("shell_supervision", 4)
 def t_shell_supervision(ctx):
-    """vinit restarts a killed blkd, consoled and shell; the shell goes on; Reboot resets."""
+    """vinit restarts a killed blkd, consoled and shell; the shell goes on; orphans reaped; Reboot."""
     img = blk_image()
     try:
         sh = Shell(ctx, extra=("-drive", "file=%s,if=none,format=raw,id=d0" % img,
@@ -315,9 +320,65 @@ def t_shell_supervision(ctx):
         out = sh.run("Break 1")
         need(r"^Break: 1: access denied$", out, "Break 1 (vinit) must be refused")
 
+        out = sh.run("SYS:tests/sh_orphan")
+        orphan = int(need(r"^sh_orphan: child pid (\d+)$", out, "sh_orphan").group(1))
+        time.sleep(2.5 * ctx.scale)   # it lives 0.2 s; vinit sweeps for orphans every second
+        out = sh.run("Status")
+        if re.search(r"^\s*%d\s" % orphan, out, re.MULTILINE):
+            raise Fail("the orphan (pid %d) was not reaped: %s" % (orphan, out.strip()[:200]))
+
         start = sh.pos
         sh.q.send("Reboot\r")
         sh.wait(r"vinit: rebooting$", start)
         sh.q.wait_exit(timeout=CMD_TIMEOUT)   # -no-reboot: the reset ends QEMU
     finally:
         os.unlink(img)
+
+
+@test("shell_disk", 3)
+def t_shell_disk(ctx):
+    """DH0: on fsd: Type, Dir, List, CD, MakeDir, Copy, Rename, Delete; the host checks the image."""
+    tok = "d%s" % ctx.nonce
+    work = tempfile.mkdtemp(prefix="viper-shdisk-")
+    try:
+        img, files = tests_fs.make_image(ctx.nonce, work)
+        sh = Shell(ctx, extra=tests_fs.blk_args(img))
+        out = sh.run("Type DH0:etc/motd")
+        need(r"^%s$" % re.escape(files["etc/motd"].decode().strip()), out, "Type DH0:etc/motd")
+        out = sh.run("List DH0:data")
+        need(r"^random\s+%d$" % len(files["data/random"]), out, "List DH0:data (size)")
+        sh.run("CD DH0:etc", prompt=r"DH0:etc> ")
+        out = sh.run("Dir", prompt=r"DH0:etc> ")
+        need(r"^  motd$", out, "Dir in DH0:etc")
+        sh.run("CD /", prompt=r"DH0:> ")
+        out = sh.run("MakeDir new-%s" % tok, prompt=r"DH0:> ")
+        sh.run("Copy etc/motd new-%s/m2" % tok, prompt=r"DH0:> ")
+        sh.run("Rename new-%s/m2 new-%s/m3" % (tok, tok), prompt=r"DH0:> ")
+        sh.run("Copy SYS:tests/sh_echo c", prompt=r"DH0:> ")
+        sh.run("Delete data/random", prompt=r"DH0:> ")
+        out = sh.run("Echo RC=$RC", prompt=r"DH0:> ")
+        need(r"^RC=0$", out, "the disk commands failed: %s" % out)
+        out = sh.run("Dir", prompt=r"DH0:> ")
+        for name in ("etc", "data", "c", "new-%s" % tok):
+            need(r"^  %s \(dir\)$" % re.escape(name), out, "Dir DH0: lists %s" % name)
+        out = sh.run("Delete data/random", prompt=r"DH0:> ")
+        need(r"^Delete: object not found$", out, "Delete of a deleted file")
+        out = sh.run("Copy c/sh_echo SYS:x", prompt=r"DH0:> ")
+        need(r"^Copy: read-only filesystem$", out, "Copy onto the boot filesystem")
+        start = sh.pos
+        sh.q.send("Shutdown\r")
+        sh.wait(r"vinit: powering off$", start)
+        sh.q.wait_exit(timeout=CMD_TIMEOUT)
+        tests_fs.fsck_clean(img)
+        if tests_fs.host_cat(img, "/new-%s/m3" % tok) != files["etc/motd"]:
+            raise Fail("the copied and renamed file differs from etc/motd on the image")
+        if tests_fs.host_cat(img, "/c/sh_echo") != cpio_list(ctx.initrd)["tests/sh_echo"]:
+            raise Fail("/c/sh_echo on the image differs from the initrd's tests/sh_echo")
+        try:
+            tests_fs.host_cat(img, "/data/random")
+        except Fail:
+            pass
+        else:
+            raise Fail("/data/random is still on the image after Delete")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -252,6 +252,22 @@ HOST_TEST(path_resolve)
     CHECK(paths_unassign(&p, "T", &err) == 0 && paths_find(&p, "T:", 2) == NULL);
     CHECK(paths_unassign(&p, "SYS:", &err) == -1);
     CHECK(paths_assign(&p, "a/b", "", &err) == -1);
+    /* The disk volume: resolved paths start with "/", which ".." never removes. */
+    CHECK(paths_assign(&p, "DH0:", "/", &err) == 0);
+    CHECK(paths_resolve(&p, "dh0:a/../b", out, &err) == 0 && strcmp(out, "/b") == 0);
+    CHECK(paths_resolve(&p, "DH0:../..", out, &err) == 0 && strcmp(out, "/") == 0);
+    paths_cd(&p, "DH0:docs", "/docs");
+    paths_show(&p, show, sizeof show);
+    CHECK(strcmp(show, "DH0:docs") == 0);
+    CHECK(paths_resolve(&p, "/x", out, &err) == 0 && strcmp(out, "/x") == 0);
+    CHECK(paths_resolve(&p, "../y", out, &err) == 0 && strcmp(out, "/y") == 0);
+    paths_cd(&p, "..", "/");
+    paths_show(&p, show, sizeof show);
+    CHECK(strcmp(show, "DH0:") == 0);
+    paths_cd(&p, "SYS:tests", "tests");   /* back on the boot filesystem */
+    paths_show(&p, show, sizeof show);
+    CHECK(strcmp(show, "SYS:tests") == 0);
+    CHECK(paths_resolve(&p, "/", out, &err) == 0 && strcmp(out, "") == 0);
     char longp[600];
     memset(longp, 'a', sizeof longp);
     for (size_t i = 10; i < sizeof longp; i += 10)

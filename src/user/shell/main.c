@@ -8,6 +8,7 @@
  * without that part.  Keys typed ahead of the prompt are kept in inbuf, so
  * several lines sent at once are all run, in order.
  */
+#include <proto/fs.h>
 #include <proto/vinit.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "io.h"
 #include "parse.h"
 #include "shell.h"
+#include "vol.h"
 
 struct shell sh;
 
@@ -104,18 +106,6 @@ const char *sh_strerror(int64_t err)
     }
 }
 
-int sh_lookup(const char *cmd, const char *typed, char *resolved, struct bootfs_entry *e)
-{
-    const char *err;
-
-    if (paths_resolve(&sh.paths, typed, resolved, &err) != 0)
-        return sh_fail(RC_ERROR, cmd, "%s: %s", typed, err);
-    int64_t r = sh.have_fs ? bootfs_lookup(&sh.fs, resolved, e) : VIPER_ERR_NOT_FOUND;
-    if (r != VIPER_OK)
-        return sh_fail(RC_ERROR, cmd, "%s: %s", typed, sh_strerror(r));
-    return VIPER_OK;
-}
-
 int64_t sh_ask_vinit(uint32_t op, int64_t arg)
 {
     struct vinit_request rq = { op, 0, arg };
@@ -144,19 +134,17 @@ struct completing {
     bool programs;         /* first word: files are commands, offered without a directory */
 };
 
-static int complete_entry(void *ctx, const struct bootfs_entry *b)
+static int complete_entry(void *ctx, const char *name, size_t namelen, const struct vol_entry *v)
 {
     struct completing *c = ctx;
     char word[EDIT_LINE_MAX];
 
-    if (b->namelen < c->plen || memcmp(b->name, c->prefix, c->plen) != 0)
+    if (namelen < c->plen || memcmp(name, c->prefix, c->plen) != 0 || (c->programs && v->dir))
         return 0;
-    if (c->programs && b->kind != BOOTFS_FILE)
-        return 0;
-    int n = snprintf(word, sizeof word, "%.*s%.*s", (int)c->dirlen, c->dirpart,
-                     (int)b->namelen, b->name);
+    int n = snprintf(word, sizeof word, "%.*s%.*s", (int)c->dirlen, c->dirpart, (int)namelen,
+                     name);
     if (n > 0 && (size_t)n < sizeof word)
-        edit_candidate(c->e, word, (size_t)n, b->kind == BOOTFS_DIR ? '/' : ' ');
+        edit_candidate(c->e, word, (size_t)n, v->dir ? '/' : ' ');
     return 0;
 }
 
@@ -181,9 +169,8 @@ static void complete_word(void *ctx, struct edit *e, const char *word, size_t le
             }
     }
     snprintf(typed, sizeof typed, "%.*s", (int)cut, word);
-    if (!sh.have_fs || paths_resolve(&sh.paths, first && cut == 0 ? "C:" : typed, dir, &err))
-        return;
-    bootfs_list(&sh.fs, dir, complete_entry, &c);
+    if (paths_resolve(&sh.paths, first && cut == 0 ? "C:" : typed, dir, &err) == 0)
+        vol_list(dir, false, complete_entry, &c);
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -253,6 +240,12 @@ int main(void)
     io_init(viper_startup_handle(1), sh.registry);
     sh.have_fs = bootfs_map(viper_startup_handle(2), &sh.fs) == VIPER_OK;
     paths_init(&sh.paths);
+    uint64_t fsd;
+    const char *err;
+    if (viper_registry_open(sh.registry, FS_NAME, &fsd) == VIPER_OK) {   /* a disk to work on */
+        viper_handle_close(fsd);
+        paths_assign(&sh.paths, "DH0", "/", &err);
+    }
     edit_init(&ed, edit_out, complete_word, NULL);
     io_puts("ViperOS shell: Help lists the commands.\n");
     sh_ask_vinit(VINIT_READY, 0);

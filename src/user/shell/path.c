@@ -43,23 +43,27 @@ void paths_init(struct paths *p)
     snprintf(p->cwd_assign, sizeof p->cwd_assign, "%s", "SYS");
 }
 
-/* Apply the components of rest to the resolved path in out (n bytes used). */
-static int walk(char *out, size_t n, const char *rest, const char **err)
+/*
+ * Apply the components of rest to the resolved path in out (n bytes used);
+ * the first root bytes ("/" on the disk volume, nothing on the boot
+ * filesystem) are never removed.
+ */
+static int walk(char *out, size_t n, size_t root, const char *rest, const char **err)
 {
     while (*rest) {
         const char *slash = strchr(rest, '/');
         size_t k = slash ? (size_t)(slash - rest) : strlen(rest);
         if (k == 2 && rest[0] == '.' && rest[1] == '.') {
-            while (n > 0 && out[n - 1] != '/')
+            while (n > root && out[n - 1] != '/')
                 n--;
-            if (n > 0)
+            if (n > root)
                 n--;   /* the slash before the dropped component */
         } else if (k > 0 && !(k == 1 && rest[0] == '.')) {
-            if (n + (n > 0) + k >= PATH_LEN) {
+            if (n + (n > root) + k >= PATH_LEN) {
                 *err = "path too long";
                 return -1;
             }
-            if (n > 0)
+            if (n > root)
                 out[n++] = '/';
             memcpy(out + n, rest, k);
             n += k;
@@ -85,11 +89,11 @@ int paths_resolve(const struct paths *p, const char *in, char *out, const char *
         start = a->dir;
         rest = colon + 1;
     } else if (in[0] == '/') {
-        start = "";
+        start = p->cwd[0] == '/' ? "/" : "";   /* the root of the current volume */
     }
     size_t n = strlen(start);
     memcpy(out, start, n + 1);
-    return walk(out, n, rest, err);
+    return walk(out, n, start[0] == '/', rest, err);
 }
 
 int paths_assign(struct paths *p, const char *name, const char *dir, const char **err)
@@ -116,6 +120,31 @@ int paths_assign(struct paths *p, const char *name, const char *dir, const char 
     return 0;
 }
 
+/* Is dir inside (or equal to) base, on the same volume? */
+static bool under(const char *dir, const char *base)
+{
+    size_t n = strlen(base);
+    if ((dir[0] == '/') != (base[0] == '/'))
+        return false;
+    return n == 0 || (n == 1 && base[0] == '/') ||
+           (strncmp(dir, base, n) == 0 && (dir[n] == '\0' || dir[n] == '/'));
+}
+
+/* The assign to show dir under: the one it was reached through if it still covers it,
+ * else the first that does (SYS: on the boot filesystem). */
+static void pick_assign(struct paths *p, const char *dir)
+{
+    const struct assign *a = paths_find(p, p->cwd_assign, strlen(p->cwd_assign));
+
+    if (a && under(dir, a->dir))
+        return;
+    for (unsigned i = 0; i < p->nassigns; i++)
+        if (under(dir, p->assigns[i].dir)) {
+            snprintf(p->cwd_assign, sizeof p->cwd_assign, "%s", p->assigns[i].name);
+            return;
+        }
+}
+
 int paths_unassign(struct paths *p, const char *name, const char **err)
 {
     const struct assign *a = paths_find(p, name, strlen(name));
@@ -131,16 +160,11 @@ int paths_unassign(struct paths *p, const char *name, const char **err)
     unsigned i = (unsigned)(a - p->assigns);
     memmove(&p->assigns[i], &p->assigns[i + 1], (p->nassigns - i - 1) * sizeof p->assigns[0]);
     p->nassigns--;
-    if (!paths_find(p, p->cwd_assign, strlen(p->cwd_assign)))
-        snprintf(p->cwd_assign, sizeof p->cwd_assign, "%s", "SYS");
+    if (!paths_find(p, p->cwd_assign, strlen(p->cwd_assign))) {
+        p->cwd_assign[0] = '\0';
+        pick_assign(p, p->cwd);
+    }
     return 0;
-}
-
-/* Is dir inside (or equal to) base? */
-static bool under(const char *dir, const char *base)
-{
-    size_t n = strlen(base);
-    return n == 0 || (strncmp(dir, base, n) == 0 && (dir[n] == '\0' || dir[n] == '/'));
 }
 
 void paths_cd(struct paths *p, const char *typed, const char *dir)
@@ -153,9 +177,7 @@ void paths_cd(struct paths *p, const char *typed, const char *dir)
         if (a)
             snprintf(p->cwd_assign, sizeof p->cwd_assign, "%s", a->name);
     }
-    const struct assign *a = paths_find(p, p->cwd_assign, strlen(p->cwd_assign));
-    if (!a || !under(dir, a->dir))
-        snprintf(p->cwd_assign, sizeof p->cwd_assign, "%s", "SYS");
+    pick_assign(p, dir);
     snprintf(p->cwd, sizeof p->cwd, "%s", dir);
 }
 
@@ -164,7 +186,7 @@ void paths_show(const struct paths *p, char *out, size_t len)
     const struct assign *a = paths_find(p, p->cwd_assign, strlen(p->cwd_assign));
     const char *rel = p->cwd + (a ? strlen(a->dir) : 0);
 
-    if (*rel == '/')
+    while (*rel == '/')
         rel++;
     snprintf(out, len, "%s:%s", a ? a->name : "SYS", rel);
 }

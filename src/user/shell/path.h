@@ -2,10 +2,11 @@
  * shell/path.h - assigns, the current directory and path resolution.
  *
  * A path "NAME:a/b" starts at the directory the assign NAME: stands for,
- * "/a" at the root, "a/b" at the current directory; "." and ".." are
- * resolved here, so the result is a plain path from the boot filesystem's
- * root ("" is the root itself).  Assign names are case-insensitive.  Pure C,
- * host-tested; whether a directory exists is the caller's business.
+ * "/a" at the root of the current volume, "a/b" at the current directory;
+ * "." and ".." are resolved here.  A resolved path names its volume by its
+ * first byte: "tests/x" is on the boot filesystem ("" is its root), "/x" on
+ * the disk fsd serves ("/" is its root).  Assign names are case-insensitive.
+ * Pure C, host-tested; whether a directory exists is the caller's business.
  */
 #pragma once
 #include <stddef.h>

@@ -41,11 +41,14 @@ int sh_fail(int rc, const char *cmd, const char *fmt, ...) __attribute__((format
 /* A VIPER_ERR_* as words ("object not found"). */
 const char *sh_strerror(int64_t err);
 
+struct vol_entry;
+
 /*
- * Resolve a typed path and look it up in the boot filesystem.  VIPER_OK, or
- * the failure already reported for cmd (unknown assign, object not found).
+ * Resolve a typed path into resolved (PATH_LEN bytes) and look it up on its
+ * volume.  RC_OK, or RC_ERROR with the failure already reported for cmd
+ * (unknown assign, object not found).
  */
-int sh_lookup(const char *cmd, const char *typed, char *resolved, struct bootfs_entry *e);
+int sh_lookup(const char *cmd, const char *typed, char *resolved, struct vol_entry *e);
 
 /* Run a program from the boot filesystem: in the foreground (its rc) or not (background). */
 int sh_run_program(int argc, char **argv, bool background);
