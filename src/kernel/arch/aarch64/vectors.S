@@ -260,6 +260,8 @@ el0_trap:
     .globl ret_to_user
 ret_to_user:
     RESTORE_FRAME 1
+/* The vectors that should never be taken, out of the hot pages (kernel.ld). */
+    .section .text.vectors_unexpected, "ax"
     HANDLER el1t_sync, 0, trap_unexpected, 0
     HANDLER el1t_irq, 0, trap_unexpected, 1
     HANDLER el1t_fiq, 0, trap_unexpected, 2
