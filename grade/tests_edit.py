@@ -93,7 +93,7 @@ class Console:
 
     def edit(self, path, first):
         """Start edit on path; first: a regex its first screen must show."""
-        self.send("edit %s\r" % path, r"\x1b\[7m %s" % re.escape(path))
+        self.send("edit %s\r" % path, r"\x1b\[30;47m %s" % re.escape(path))
         self.wait(first)
 
     def quiet_for(self, rx, seconds):
@@ -177,7 +177,7 @@ def t_edit_file(ctx):
         con.send("keep me " + tok + ENTER + "and me")
         con.send(CTRL_S, r"save failed: %s\.tmp: No such file or directory"
                  % re.escape(lost))
-        con.send(CTRL_L, r"\x1b\[7m %s \[modified\]" % re.escape(lost))   # drawn last
+        con.send(CTRL_L, r"\x1b\[30;47m %s \[modified\]" % re.escape(lost))   # drawn last
         screen = con.q.output[con.mark:]
         if not re.search(r"\x1b\[1;1Hkeep me %s\x1b\[K\x1b\[2;1Hand me\x1b\[K" % tok, screen):
             raise Fail("after the failed save the redraw lost the text: %r" % screen[:300])

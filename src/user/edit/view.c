@@ -1,7 +1,8 @@
 /*
  * edit/view.c - what the screen shows, and drawing only what changed.
  *
- * The screen is rows-2 text rows, a status row (inverse video) and a
+ * The screen is rows-2 text rows, a status row (black on white: SGR
+ * colours, which consoled's screen draws too, unlike inverse video) and a
  * message row.  Text rows show lines top.. from display column left; all
  * rows shift sideways together.  ed_draw renders every row into a scratch
  * buffer and compares it with the copy of what was last sent
@@ -185,7 +186,7 @@ unsigned ed_draw(struct ed *e, struct ed_screen *s, ed_out_fn *out, void *ctx)
         if (n > s->cols || (s->len[r] == n && memcmp(old, row, n) == 0))
             continue;
         bool status = r == ed_text_rows(e);
-        snprintf(seq, sizeof seq, "\x1b[%u;1H%s", r + 1, status ? "\x1b[7m" : "");
+        snprintf(seq, sizeof seq, "\x1b[%u;1H%s", r + 1, status ? "\x1b[30;47m" : "");
         out_str(out, ctx, seq);
         out(ctx, row, n);
         /* Erase the rest; not after a full row (the cursor waits on its last cell). */
