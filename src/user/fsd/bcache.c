@@ -27,7 +27,6 @@
 
 struct viperfs fs;
 struct viperfs_journal journal;
-uint64_t bcache_hits, bcache_misses;
 
 static struct viperfs jfs;              /* the journal's view: writes go straight to the disk */
 static struct buf *bufs;
@@ -132,10 +131,7 @@ static struct buf *lookup(uint32_t blockno, bool read)
     for (b = hash[hslot(blockno)]; b; b = hnext[b - bufs])
         if (b->blockno == blockno && b->valid)
             break;
-    if (b) {
-        bcache_hits++;
-    } else {
-        bcache_misses++;
+    if (!b) {
         for (b = lru.prev; b != &lru && b->pins; b = b->prev)
             ;
         if (b == &lru)

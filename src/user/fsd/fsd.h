@@ -40,7 +40,6 @@ int txn_commit(void);
 void txn_abort(void);
 int bcache_sync(void);                     /* write every dirty buffer and flush */
 int bcache_mount(const char **why);        /* replay the journal, load the superblock */
-extern uint64_t bcache_hits, bcache_misses;
 
 /* ---- inode.c: inodes, allocation, block mapping, truncation ---- */
 uint64_t fsd_now(void);
