@@ -49,6 +49,7 @@ $(BUILD)/host/test_shell: HOST_CFLAGS += -Isrc/user/lib
 HOST_TESTS += path
 HOST_SRCS_path := src/user/lib/libc/path.c
 
-# The editor's core (/edit): buffer, keys and view, no I/O.
+# The editor's core (/edit): buffer, keys and view (no I/O), and load/save (POSIX file API).
 HOST_TESTS += edit
-HOST_SRCS_edit := src/user/edit/buffer.c src/user/edit/keys.c src/user/edit/view.c
+HOST_SRCS_edit := src/user/edit/buffer.c src/user/edit/keys.c src/user/edit/view.c \
+                  src/user/edit/file.c

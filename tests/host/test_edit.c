@@ -7,12 +7,17 @@
  * the cursor is clamped on short lines and keeps its wanted column; long
  * lines scroll sideways; ed_draw sends only changed rows; ^Q asks before
  * losing changes; a failed save keeps everything; Find wraps; and random
- * input never breaks the invariants (under ASan/UBSan).
+ * input never breaks the invariants (under ASan/UBSan).  file.c runs on the
+ * host's filesystem in a fresh temporary directory: saves give exactly the
+ * typed bytes and leave no NAME.tmp, an unchanged file saves back
+ * byte-for-byte with its mode, and failed saves change nothing.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../src/user/edit/edit.h"
 #include "harness.h"
@@ -329,6 +334,101 @@ HOST_TEST(random_input_keeps_invariants)
     ed_free(&e);
 }
 
+
+/* ---- file.c on the host's filesystem --------------------------------------- */
+
+static char tmpdir[64];
+
+static void in_tmp(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", tmpdir, name);
+}
+
+static bool file_is(const char *path, const char *want, size_t n)
+{
+    char buf[4096];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    size_t got = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return got == n && memcmp(buf, want, n) == 0;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+HOST_TEST(file_new_and_saved)
+{
+    char path[128], tmp[160];
+    struct ed e;
+    in_tmp(path, sizeof path, "new.txt");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    ed_init(&e, path, 80, 25);
+    REQUIRE(ed_file_load(&e, path) == NULL);
+    CHECK(strcmp(e.msg, "new file") == 0 && !exists(path));
+    feed(&e, "one\rtwo" LEFT "X" ESC "[F\r");
+    CHECK(feed(&e, "\x13") == ED_SAVE);
+    ed_file_save(&e);
+    CHECK(!e.modified && strstr(e.msg, "saved 9 bytes to ") == e.msg);
+    CHECK(file_is(path, "one\ntwXo\n", 9));
+    CHECK(!exists(tmp));
+    ed_free(&e);
+}
+
+HOST_TEST(file_unchanged_round_trip)
+{
+    static const char data[] = "no\tnewline\r\n\0\xff at the end";
+    char path[128];
+    struct ed e;
+    struct stat st;
+    in_tmp(path, sizeof path, "old.bin");
+    FILE *f = fopen(path, "wb");
+    REQUIRE(f != NULL);
+    fwrite(data, 1, sizeof data - 1, f);
+    fclose(f);
+    chmod(path, 0600);
+    ed_init(&e, path, 80, 25);
+    REQUIRE(ed_file_load(&e, path) == NULL);
+    CHECK(e.nlines == 2 && !e.modified && e.msg[0] == '\0');
+    ed_file_save(&e);
+    CHECK(file_is(path, data, sizeof data - 1));
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    ed_free(&e);
+}
+
+HOST_TEST(file_failures_keep_everything)
+{
+    char path[128], want[256], dir[128];
+    struct ed e;
+    in_tmp(path, sizeof path, "nodir/f.txt");
+    ed_init(&e, path, 80, 25);
+    REQUIRE(ed_file_load(&e, path) == NULL);
+    feed(&e, "keep me");
+    ed_file_save(&e);
+    snprintf(want, sizeof want, "save failed: %s.tmp: No such file or directory", path);
+    CHECK(strcmp(e.msg, want) == 0);
+    CHECK(e.modified && TEXT_IS(&e, "keep me"));
+    ed_free(&e);
+
+    in_tmp(dir, sizeof dir, "adir");
+    REQUIRE(mkdir(dir, 0755) == 0);
+    ed_init(&e, dir, 80, 25);
+    CHECK(ed_file_load(&e, dir) != NULL && strcmp(ed_file_load(&e, dir), "is a directory") == 0);
+    REQUIRE(ed_load(&e, "x", 1));
+    feed(&e, "y");
+    ed_file_save(&e);   /* NAME.tmp is written, but the rename over a directory fails */
+    snprintf(want, sizeof want, "save failed: %s: ", dir);
+    CHECK(strncmp(e.msg, want, strlen(want)) == 0 && e.modified);
+    snprintf(want, sizeof want, "%s.tmp", dir);
+    CHECK(!exists(want));
+    ed_free(&e);
+    rmdir(dir);
+}
+
 int main(void)
 {
     host_binary = "test_edit";
@@ -343,5 +443,20 @@ int main(void)
     host_run(save_reports);
     host_run(find_wraps);
     host_run(random_input_keeps_invariants);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_edit.XXXXXX");
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    host_run(file_new_and_saved);
+    host_run(file_unchanged_round_trip);
+    host_run(file_failures_keep_everything);
+    char path[128];
+    const char *const made[] = { "new.txt", "old.bin" };
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        in_tmp(path, sizeof path, made[i]);
+        unlink(path);
+    }
+    rmdir(tmpdir);
     return host_summary();
 }

@@ -14,7 +14,8 @@
  * of ED_TAB); every other byte is one column.
  *
  * Files: buffer.c (lines and edits), keys.c (bytes to keys to edits and
- * actions, the Find prompt), view.c (scrolling, rows, minimal redraw).
+ * actions, the Find prompt), view.c (scrolling, rows, minimal redraw), and
+ * file.c (load and save through the POSIX file API, so also host-tested).
  */
 #pragma once
 #include <stdbool.h>
@@ -25,6 +26,7 @@
 #define ED_PROMPT_MAX 64u
 #define ED_MAX_COLS 400u   /* larger screens are used up to this */
 #define ED_MAX_ROWS 200u
+#define ED_PATH_MAX 1024u
 
 /* Keys: a byte 0..255 is itself; these come from escape sequences. */
 enum ed_keycode {
@@ -105,6 +107,12 @@ void ed_scroll(struct ed *e);   /* move top/left so the cursor is on screen */
 /* Screen row r (0-based) as text, at most e->cols bytes into out; its length. */
 size_t ed_render_row(const struct ed *e, unsigned r, char *out);
 void ed_cursor_pos(const struct ed *e, unsigned *row, unsigned *col);   /* 0-based */
+
+/* file.c */
+/* Load path (missing: an empty new file, "new file" on the message row); NULL, or why not. */
+const char *ed_file_load(struct ed *e, const char *path);
+/* ^S: save to e->name through e->name.tmp, fsync and rename; reported with ed_saved. */
+void ed_file_save(struct ed *e);
 
 /* The rows as last drawn, for minimal redraw. */
 struct ed_screen {

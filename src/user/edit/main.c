@@ -1,29 +1,24 @@
 /*
  * edit/main.c - /edit: the editor's front end (docs/edit.md).
  *
- * The only file of the editor that does I/O.  The file is read whole at
- * start and written by ^S through a temporary file and rename.  The console
- * is used through its protocol (proto/console.h) on startup handle 1 rather
- * than through stdio: one CON_READ returns everything typed so far, the
- * editor applies all of it and only then draws, so keys that arrive
- * together (a paste, a fast typist, a grader) cost one redraw; output is
- * gathered into full CON_WRITE messages.
+ * The console and the main loop; file.c reads and saves the file.  The
+ * console is used through its protocol (proto/console.h) on startup handle
+ * 1 rather than through stdio: one CON_READ returns everything typed so
+ * far, the editor applies all of it and only then draws, so keys that
+ * arrive together (a paste, a fast typist, a grader) cost one redraw;
+ * output is gathered into full CON_WRITE messages.  Bytes that arrive in
+ * the same read after the ^Q that quits are dropped: input cannot be given
+ * back to consoled.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <proto/console.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <viper/handles.h>
 #include <viper/sys.h>
 #include "edit.h"
 
 #define RC_ERROR 10
 #define RC_FAIL 20
-#define PATH_MAX_LEN 1024
 
 static viper_handle_t con;
 static struct con_request outq = { .op = CON_WRITE };
@@ -90,136 +85,13 @@ static size_t con_read(uint8_t *buf)
     return (size_t)n;
 }
 
-/* Read fd to its end into the buffer; NULL, or why not. */
-static const char *read_into(struct ed *e, int fd)
-{
-    size_t len = 0, cap = 4096;
-    char *data = malloc(cap);
-    const char *why = data == NULL ? "out of memory" : NULL;
-    ssize_t n = 0;
-
-    while (why == NULL && (n = read(fd, data + len, cap - len)) > 0) {
-        len += (size_t)n;
-        if (len < cap)
-            continue;
-        char *more = realloc(data, cap *= 2);
-        if (more == NULL)
-            why = "out of memory";
-        else
-            data = more;
-    }
-    if (why == NULL && n < 0)
-        why = strerror(errno);
-    if (why == NULL && !ed_load(e, data, len))
-        why = "out of memory";
-    free(data);
-    return why;
-}
-
-/* The file into the buffer; a missing file is a new one.  false: the reason is printed. */
-static bool load(struct ed *e, const char *path)
-{
-    struct stat st;
-    const char *why = NULL;
-    int fd = -1;
-
-    if (stat(path, &st) != 0 && errno == ENOENT) {
-        ed_message(e, "new file");
-        why = ed_load(e, "", 0) ? NULL : "out of memory";
-    } else if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) != 0) {
-        why = strerror(errno);
-    } else if (S_ISDIR(st.st_mode)) {
-        why = "is a directory";
-    } else {
-        why = read_into(e, fd);
-    }
-    if (fd >= 0)
-        close(fd);
-    if (why != NULL)
-        fprintf(stderr, "edit: %s: %s\n", path, why);
-    return why == NULL;
-}
-
-/* The directory holding path, as the path to open for fsync. */
-static void dir_of(const char *path, char *dir, size_t size)
-{
-    const char *slash = strrchr(path, '/'), *colon = strrchr(path, ':');
-    if (slash)
-        snprintf(dir, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    else if (colon)
-        snprintf(dir, size, "%.*s", (int)(colon - path + 1), path);
-    else
-        snprintf(dir, size, ".");
-}
-
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k <= 0) {
-            errno = k == 0 ? EIO : errno;
-            return false;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-/* ^S: NAME.tmp written and fsync'd, renamed over NAME, then the directory fsync'd so the
- * rename is on disk too.  Any failure leaves NAME as it was and the buffer modified. */
-static void save(struct ed *e, const char *path)
-{
-    char tmp[PATH_MAX_LEN], why[ED_MSG_MAX], dir[PATH_MAX_LEN];
-    size_t len = 0;
-    struct stat st;
-    unsigned mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
-
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        ed_saved(e, false, 0, "the name is too long");
-        return;
-    }
-    char *data = ed_text(e, &len);
-    if (data == NULL) {
-        ed_saved(e, false, 0, "out of memory");
-        return;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode), err = 0;
-    const char *failed = tmp;
-    if (fd < 0) {
-        err = errno;
-    } else {
-        if (!write_all(fd, data, len) || fsync(fd) != 0)
-            err = errno;
-        if (close(fd) != 0 && err == 0)
-            err = errno;
-        if (err == 0 && rename(tmp, path) != 0)
-            err = errno, failed = path;
-        if (err != 0)
-            unlink(tmp);
-    }
-    free(data);
-    if (err != 0) {
-        snprintf(why, sizeof why, "%s: %s", failed, strerror(err));
-        ed_saved(e, false, 0, why);
-        return;
-    }
-    dir_of(path, dir, sizeof dir);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    ed_saved(e, true, len, NULL);
-}
-
 /* Apply typed bytes; false once the editor should quit. */
 static bool apply(struct ed *e, struct ed_screen *scr, const uint8_t *buf, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (ed_byte(e, buf[i])) {
         case ED_SAVE:
-            save(e, e->name);
+            ed_file_save(e);
             break;
         case ED_QUIT:
             return false;
@@ -241,7 +113,7 @@ int main(int argc, char **argv)
     struct ed_screen scr;
     uint8_t in[CON_DATA_MAX];
 
-    if (argc != 2 || strlen(argv[1]) + 5 > PATH_MAX_LEN) {
+    if (argc != 2 || strlen(argv[1]) >= ED_PATH_MAX) {
         fprintf(stderr, "usage: edit file\n");
         return RC_ERROR;
     }
@@ -250,7 +122,9 @@ int main(int argc, char **argv)
         return RC_FAIL;
     }
     ed_init(&e, argv[1], cols, rows);
-    if (!load(&e, argv[1])) {
+    const char *why = ed_file_load(&e, argv[1]);
+    if (why != NULL) {
+        fprintf(stderr, "edit: %s: %s\n", argv[1], why);
         ed_free(&e);
         return RC_ERROR;
     }
