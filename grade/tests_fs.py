@@ -153,6 +153,9 @@ def t_fs_basic(ctx):
                        % (at, len(large), len(want)))
         if host_cat(img, "/out/b") != b"contents of a":
             raise Fail("/out/b does not hold what was renamed over it")
+        figures = re.findall(r"^bench: (fsd_\w+) ([0-9.]+) (.+)$", text, re.MULTILINE)
+        if figures:
+            ctx.note(", ".join("%s %s %s" % f for f in figures))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

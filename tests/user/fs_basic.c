@@ -67,8 +67,11 @@ static void case_small(void)
     UT_CHECK_EQ(fs_close(fd), FS_ERR_BAD_FD);
 }
 
+static uint64_t write_ns, read_ns;   /* the large file's write and read-back, for case_bench */
+
 static void case_large(void)
 {
+    uint64_t t0 = viper_now_ns();
     int64_t fd = fs_open("/out/large", FS_O_RDWR | FS_O_CREAT | FS_O_TRUNC, 0600);
     UT_CHECK(fd >= 0);
     for (uint64_t off = 0; off < LARGE_SIZE;) {
@@ -81,6 +84,7 @@ static void case_large(void)
             break;
         off += n;
     }
+    write_ns = viper_now_ns() - t0;
     struct fs_request req = { .op = FS_FSTAT, .fd = (int32_t)fd };
     struct fs_reply rep;
     UT_CHECK_EQ(fs_call(&req, &rep), VIPER_OK);
@@ -95,7 +99,9 @@ static void case_large(void)
     }
     UT_CHECK_EQ(fs_close(fd), VIPER_OK);
     uint64_t h, n;
+    t0 = viper_now_ns();
     UT_CHECK_EQ(fs_hash_file("/out/large", &h, &n), VIPER_OK);
+    read_ns = viper_now_ns() - t0;
     UT_CHECK_EQ(n, LARGE_SIZE);
     UT_INFO("large size %llu fnv %016llx", (unsigned long long)n, (unsigned long long)h);
 }
@@ -256,6 +262,53 @@ static void case_sync(void)
     UT_CHECK_EQ(fs_call(&req, &rep), VIPER_OK);
 }
 
+static uint64_t median(uint64_t *t, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+            uint64_t x = t[j];
+            t[j] = t[j - 1];
+            t[j - 1] = x;
+        }
+    return t[n / 2];
+}
+
+/* bench: a cached 4 KiB pread through fsd (median of 31 batches of 16), the large file's
+ * sequential write and read in MB/s (the write includes allocation and the journal), and
+ * create+unlink pairs per second. */
+static void case_bench(void)
+{
+    enum { BATCHES = 31, OPS = 16, PAIRS = 40 };
+    uint64_t t[BATCHES];
+    int64_t fd = fs_open("/out/large", FS_O_RDONLY, 0);
+    UT_CHECK(fd >= 0);
+    for (int b = -1; b < BATCHES; b++) {   /* batch -1 warms the cache */
+        uint64_t t0 = viper_now_ns();
+        for (int i = 0; i < OPS; i++)
+            UT_CHECK_EQ(fs_io(FS_PREAD, fd, 4096 * (uint64_t)i, 4096), 4096);
+        if (b >= 0)
+            t[b] = viper_now_ns() - t0;
+    }
+    fs_close(fd);
+    uint64_t ns = median(t, BATCHES) / OPS;
+    printf("bench: fsd_read_4k %llu.%03llu us\n", (unsigned long long)(ns / 1000),
+           (unsigned long long)(ns % 1000));
+    if (write_ns && read_ns)
+        printf("bench: fsd_seq_write %llu KB/s\nbench: fsd_seq_read %llu KB/s\n",
+               (unsigned long long)(LARGE_SIZE * 1000000ull / 1024 / (write_ns / 1000)),
+               (unsigned long long)(LARGE_SIZE * 1000000ull / 1024 / (read_ns / 1000)));
+    uint64_t t0 = viper_now_ns();
+    for (int i = 0; i < PAIRS; i++) {
+        fd = fs_open("/out/bench-tmp", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0644);
+        UT_CHECK(fd >= 0);
+        fs_close(fd);
+        UT_CHECK_EQ(fs_path_op(FS_UNLINK, "/out/bench-tmp", NULL, 0), VIPER_OK);
+    }
+    uint64_t el = viper_now_ns() - t0;
+    printf("bench: fsd_create_unlink %llu per s\n",
+           (unsigned long long)(PAIRS * 1000000000ull / (el ? el : 1)));
+}
+
 int main(int argc, char **argv, char **envp)
 {
     ut_init(argc, argv, envp);
@@ -271,6 +324,7 @@ int main(int argc, char **argv, char **envp)
         UT_RUN(case_symlink);
         UT_RUN(case_malformed);
         UT_RUN(case_sync);
+        UT_RUN(case_bench);
     } else {
         printf("UTEST %s FAIL %s.start: %s\n", ut_nonce, PROG, ut_reason);
     }
