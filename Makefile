@@ -33,7 +33,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro --no-warn-rwx-seg
 KLDFLAGS := $(if $(shell $(KLD) --help 2>/dev/null | grep -q no-warn-rwx && echo y),$(KLDFLAGS),$(filter-out --no-warn-rwx-segments,$(KLDFLAGS)))
 
 .PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb gdb test test-host test-kernel test-clang \
-        doctor deps clean help grade labs lab
+        test-crash doctor deps clean help grade labs lab
 .DEFAULT_GOAL := all
 
 all: kernel
@@ -164,9 +164,10 @@ clean:
 
 help:
 	@sed -n 's/^## //p' README.md 2>/dev/null || true
-	@echo "targets: all kernel qemu qemu-nox qemu-gdb gdb test test-host test-kernel test-clang grade labs lab doctor deps clean"
+	@echo "targets: all kernel qemu qemu-nox qemu-gdb gdb test test-host test-kernel test-clang test-crash grade labs lab doctor deps clean"
 
 include mk/bench.mk
+include mk/crash.mk
 
 # ---- instructors: the Gradescope autograder zip (docs/autograde.md) ---------
 .PHONY: gradescope

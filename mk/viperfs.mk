@@ -63,8 +63,4 @@ $(BUILD)/host/test_viperfs_fuzz: tests/host/test_viperfs_fuzz.c tests/host/viper
 fuzz-viperfs: $(BUILD)/host/test_viperfs_fuzz
 	VIPERFS_FUZZ_ITERS=$${VIPERFS_FUZZ_ITERS:-20000} $< $(BUILD)/host
 
-# The crash test for longer: 50 rounds of kill, fsck, check (grade/tests_fs.py, fs_crash).
-.PHONY: test-crash
-test-crash: kernel $(INITRD)
-	VIPER_CRASH_ROUNDS=$${VIPER_CRASH_ROUNDS:-50} $(PYTHON) grade/grade.py -j 1 --only fs_crash \
-	  --image $(IMAGE) --elf $(KELF) --initrd $(INITRD)
+# `make test-crash` (mk/crash.mk) runs fs_crash (grade/tests_fs.py) for 50 rounds.
