@@ -2,32 +2,40 @@
  * edit/main.c - /edit: the editor's front end (docs/edit.md).
  *
  * The console and the main loop; file.c reads and saves the file.  The
- * console is used through its protocol (proto/console.h) on startup handle
- * 1 rather than through stdio: one CON_READ returns everything typed so
- * far, the editor applies all of it and only then draws, so keys that
- * arrive together (a paste, a fast typist, a grader) cost one redraw;
- * output is gathered into full CON_WRITE messages.  Bytes that arrive in
- * the same read after the ^Q that quits are dropped: input cannot be given
- * back to consoled.
+ * console is used through its protocol (proto/console.h) rather than
+ * through stdio: one CON_READ returns everything typed so far, the editor
+ * applies all of it and only then draws, so keys that arrive together (a
+ * paste, a fast typist, a grader) cost one redraw; output is gathered into
+ * full CON_WRITE messages.  Bytes that arrive in the same read after the
+ * ^Q that quits are dropped: input cannot be given back to consoled.  If
+ * consoled dies, vinit restarts it and the editor reconnects and redraws;
+ * if it never comes back, unsaved changes go to NAME.rescue.
  */
 #include <proto/console.h>
 #include <stdio.h>
 #include <string.h>
 #include <viper/handles.h>
 #include <viper/sys.h>
+#include <viper/time.h>
 #include "edit.h"
 
 #define RC_ERROR 10
 #define RC_FAIL 20
+#define RECONNECT_TRIES 100
+#define RECONNECT_NS 50000000ull   /* 5 s in all */
+#define LOST_MAX 3                   /* reconnects in a row without input: give up */
 
-static viper_handle_t con;
+/* Output goes on the channel end the shell shares with us (startup handle 1), so it stays in
+ * order with what the shell prints; requests that get replies (CON_INFO, CON_READ) go on a
+ * connection of our own, whose replies nobody else can take. */
+static viper_handle_t con_out, con_in;
 static struct con_request outq = { .op = CON_WRITE };
 
 static void out_flush(void)
 {
     struct viper_msg m = { (uint64_t)(uintptr_t)&outq, 8 + outq.len, 0, 0 };
     if (outq.len > 0)
-        viper_chan_send(con, &m, 0);
+        viper_chan_send(con_out, &m, 0);
     outq.len = 0;
 }
 
@@ -51,7 +59,7 @@ static long con_call(struct con_request *q, uint32_t qlen, struct con_reply *r)
     struct viper_msg mq = { (uint64_t)(uintptr_t)q, qlen, 0, 0 };
     struct viper_msg mr = { (uint64_t)(uintptr_t)r, sizeof *r, 0, 0 };
     uint64_t len = 0;
-    if (viper_chan_call(con, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK ||
+    if (viper_chan_call(con_in, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK ||
         len < 8 || r->status != VIPER_OK || r->len > len - 8)
         return -1;
     return (long)r->len;
@@ -60,13 +68,16 @@ static long con_call(struct con_request *q, uint32_t qlen, struct con_reply *r)
 static bool console_open(unsigned *cols, unsigned *rows)
 {
     uint64_t type = 0;
-    con = viper_startup_handle(1);
-    if (con == VIPER_HANDLE_INVALID || viper_cap_query(con, &type, NULL) != VIPER_OK ||
+    uint64_t h;
+    con_out = viper_startup_handle(1);
+    if (con_out == VIPER_HANDLE_INVALID || viper_cap_query(con_out, &type, NULL) != VIPER_OK ||
         type != VIPER_OBJ_CHANNEL)
         return false;
+    bool own = viper_registry_open(viper_startup_handle(0), CON_NAME, &h) == VIPER_OK;
+    con_in = own ? (viper_handle_t)h : con_out;
     struct con_request q = { .op = CON_INFO };
     struct con_reply r;
-    if (con_call(&q, 8, &r) >= (long)sizeof r.info && r.info.cols > 0 && r.info.rows > 0) {
+    if (con_call(&q, 8, &r) == (long)sizeof r.info && r.info.cols > 0 && r.info.rows > 0) {
         *cols = r.info.cols;
         *rows = r.info.rows;
     }
@@ -83,6 +94,39 @@ static size_t con_read(uint8_t *buf)
         return 0;
     memcpy(buf, r.data, (size_t)n);
     return (size_t)n;
+}
+
+/* consoled went away (vinit restarts it): open CON: again through the registry (startup
+ * handle 0), waiting up to RECONNECT_TRIES * RECONNECT_NS for the new one to register. */
+static bool con_reconnect(void)
+{
+    for (int i = 0; i < RECONNECT_TRIES; i++) {
+        uint64_t h;
+        if (viper_registry_open(viper_startup_handle(0), CON_NAME, &h) == VIPER_OK) {
+            if (con_in != con_out)
+                viper_handle_close(con_in);
+            viper_handle_close(con_out);
+            con_in = con_out = (viper_handle_t)h;
+            return true;
+        }
+        viper_sleep_ns(RECONNECT_NS);
+    }
+    return false;
+}
+
+/* The console is gone for good: keep the changes in NAME.rescue rather than lose them. */
+static void rescue(struct ed *e)
+{
+    char name[ED_PATH_MAX + 8];
+    const char *real = e->name;
+
+    if (!e->modified)
+        return;
+    snprintf(name, sizeof name, "%s.rescue", real);
+    e->name = name;
+    ed_file_save(e);
+    e->name = real;
+    fprintf(stderr, "edit: console lost; %s\n", e->msg);
 }
 
 /* Apply typed bytes; false once the editor should quit. */
@@ -135,15 +179,26 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     out_bytes(NULL, "\x1b[0m\x1b[H\x1b[2J", 11);
-    size_t n = 0;
-    do {
+    int lost = 0;   /* reads in a row that found no console */
+    while (lost < LOST_MAX) {
         ed_draw(&e, &scr, out_bytes, NULL);
         out_flush();
-        n = con_read(in);
-    } while (n > 0 && apply(&e, &scr, in, n));
+        size_t n = con_read(in);
+        if (n > 0) {
+            lost = 0;
+            if (!apply(&e, &scr, in, n))
+                break;
+            continue;
+        }
+        lost = con_reconnect() ? lost + 1 : LOST_MAX;
+        ed_screen_forget(&scr);   /* draw everything for the new consoled */
+        out_bytes(NULL, "\x1b[H\x1b[2J", 7);
+    }
+    if (lost == LOST_MAX)
+        rescue(&e);
     out_bytes(NULL, "\x1b[H\x1b[2J", 7);   /* leave a clean screen to the shell */
     out_flush();
     ed_screen_free(&scr);
     ed_free(&e);
-    return 0;
+    return lost == LOST_MAX ? RC_FAIL : 0;
 }
