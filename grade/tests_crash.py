@@ -143,7 +143,9 @@ def one_iteration(ctx, seed, i):
             raise Fail("%s: %s" % (where, e))
         replayed = "journal: replayed" in log
         check_states(expect, host_state(ctx, img, work.name), where + ", on the host")
+        notes = len(ctx.notes)
         out, _ = run_user(ctx, "crash_check", timeout=30)
+        del ctx.notes[notes:]
         files = {m.group(1): (int(m.group(2)), int(m.group(3), 16)) for m in re.finditer(
             r"^UTEST %s INFO crash_check\.list: file (\S+) size (\d+) crc ([0-9a-f]{8})$"
             % re.escape(ctx.nonce), out, re.MULTILINE)}
@@ -180,3 +182,24 @@ def t_crash(ctx):
         raise Fail("no operation completed before any kill (seed %s)" % seed)
     ctx.note("seed %s: %d kills, %d durable ops, %d files checked, %d journal replays by fsck, "
              "%d kills mid-operation" % (seed, n, ops, files, replays, inflight))
+
+
+@test("crash_orphan", 2)
+def t_crash_orphan(ctx):
+    """A crash while an unlinked file is still open: fsck clean, its space back after a boot."""
+    img = temp_image()
+    try:
+        mkfs(ctx, img, DISK)
+        ctx.opts["extra"] = disk_args(img)
+        q = ctx.boot(bootargs="init=/tests/crash_orphan quiet")
+        m = q.expect(r"^CRASH %s orphan-ready free (\d+)$" % re.escape(ctx.nonce), timeout=30)
+        free_open = int(m.group(1))
+        q.kill()
+        fsck_clean(ctx, img, "after a crash with an unlinked file open")
+        notes = len(ctx.notes)
+        run_user(ctx, "crash_check", timeout=30)
+        del ctx.notes[notes:]
+        fsck_clean(ctx, img, "after the next boot")
+    finally:
+        os.unlink(img)
+    ctx.note("%d blocks free while the file was open" % free_open)
