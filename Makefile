@@ -25,7 +25,7 @@ KOBJ := $(patsubst src/kernel/%,$(KBUILD)/%.o,$(KSRC))
 KCFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common \
            -march=armv8-a -mgeneral-regs-only -mno-outline-atomics \
            -fno-stack-protector -fno-pie -fno-pic -fno-omit-frame-pointer \
-           -mno-omit-leaf-frame-pointer -ffunction-sections -MMD -MP \
+           -mno-omit-leaf-frame-pointer -ffunction-sections -fdata-sections -MMD -MP \
            -Isrc/kernel/include -Isrc/include $(KCFLAGS_TC) \
            -DVIPER_ADDR2LINE='"$(notdir $(KADDR2LINE))"' -DVIPER_KELF='"$(KELF)"'
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro --no-warn-rwx-segments -T $(LDSCRIPT)

@@ -9,8 +9,11 @@
 #include "sched/wait.h"
 #include "viper/types.h"
 
+struct endpoint;
+
 struct chan_msg {
     struct list node;                        /* in the receiving endpoint's queue */
+    struct endpoint *home;                   /* the endpoint it is built into, or NULL (slab) */
     uint32_t len;
     uint32_t nhandles;
     struct cap *caps[VIPER_MSG_MAX_HANDLES]; /* in flight: in no table */
@@ -24,6 +27,8 @@ struct endpoint {
     uint32_t queued;
     struct wait_queue readers;   /* blocked in receive on this endpoint */
     struct wait_queue writers;   /* blocked sending to this endpoint (queue full) */
+    struct chan_msg inline_msg;  /* a message for this queue that needs no allocation */
+    bool inline_busy;            /* inline_msg is queued here or being sent or received */
 };
 
 /* Two connected endpoints, each with one reference (for the caller's caps). */
@@ -45,7 +50,9 @@ void chan_requeue(struct endpoint *ep, struct chan_msg *msg);
 /* Free a message and every cap still in it. */
 void chan_msg_free(struct chan_msg *msg);
 
+/* A message from the slab; one for to's queue (its inline message when free). */
 struct chan_msg *chan_msg_alloc(void);
+struct chan_msg *chan_msg_alloc_to(struct endpoint *to);
 
 void chan_destroy(struct object *o);
 uint32_t chan_signals(struct object *o);

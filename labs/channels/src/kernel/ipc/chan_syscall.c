@@ -6,6 +6,7 @@
 #include "ipc/channel.h"
 #include "kernel/lab.h"
 #include "proc/process.h"
+#include "sched/sched.h"
 #include "syscall/syscall.h"
 #include "syscall/uaccess.h"
 #include "viper/errors.h"
@@ -15,7 +16,7 @@
 
 static struct handle_table *table(void)
 {
-    return &proc_current()->handles;
+    return &sched_current()->proc->handles;
 }
 
 int64_t sys_chan_create(struct trap_frame *tf)
@@ -79,7 +80,7 @@ static int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out
         return VIPER_ERR_INVALID;
     if (m.nhandles && (err = copy_from_user(hv, m.handles, m.nhandles * sizeof hv[0])))
         return err;
-    struct chan_msg *msg = chan_msg_alloc();
+    struct chan_msg *msg = chan_msg_alloc_to(self->peer);
     if (!msg)
         return VIPER_ERR_NO_MEMORY;
     err = copy_from_user(msg->data, m.data, m.len);

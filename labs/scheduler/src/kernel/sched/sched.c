@@ -32,7 +32,7 @@ static struct list sleepers = LIST_INIT(sleepers);   /* sorted by deadline */
 static struct list ktimers = LIST_INIT(ktimers);     /* armed kernel timers, sorted by deadline */
 static struct list dead = LIST_INIT(dead);           /* zombies whose stack can go */
 static struct thread idle_thread;
-struct thread *current = &idle_thread;   /* global: vectors.S reads it (getpid, gettid) */
+struct thread *current = &idle_thread;   /* global: sched.h and vectors.S read it */
 static uint64_t slice_end;
 bool resched;                             /* global: vectors.S reads it on the way to EL0 */
 static uint64_t switches;
@@ -40,11 +40,6 @@ static uint64_t switches;
 static inline unsigned level_of(const struct thread *t)
 {
     return t->priority >> 5;
-}
-
-struct thread *sched_current(void)
-{
-    return current;
 }
 
 uint64_t sched_context_switches(void)
