@@ -9,10 +9,12 @@
  *
  * Metadata changes are grouped in the running transaction: bmeta() pins
  * the buffer and lists it.  txn_commit() writes the dirty data, logs the
- * listed blocks to the journal (one flush), writes them to their home
- * locations and checkpoints (flush, journal superblock, flush).  The
- * checkpoint after every commit keeps the journal's rule that a block freed
- * by a transaction is not reused before that transaction is checkpointed.
+ * listed blocks to the journal (one flush) and writes them to their home
+ * locations.  Checkpoints (flush, journal superblock, flush) happen only
+ * when the journal is full, so an operation costs one flush.  Until then
+ * the journal's rule holds through freed[]: a block freed by a transaction
+ * that is not yet checkpointed is not handed out again (bcache_reusable),
+ * so replaying an old copy can never overwrite file data in it.
  * txn_abort() forgets the listed buffers' contents, so the next bget reads
  * the old block back from the disk.
  */
@@ -37,6 +39,11 @@ static struct buf **hnext;              /* per buffer: next in its hash chain */
 static struct buf *txn[TXN_MAX];
 static unsigned ntxn;
 static bool txn_overflow;
+static uint8_t *freed;                  /* per block: FREED_* */
+static bool freed_running;              /* some block is FREED_RUNNING */
+
+#define FREED_COMMITTED 1               /* by a committed transaction, not checkpointed */
+#define FREED_RUNNING   2               /* by the running transaction */
 
 static unsigned hslot(uint32_t blockno)
 {
@@ -113,7 +120,50 @@ int bcache_init(unsigned n)
     cache_dev.nblocks = blkio_dev.nblocks;
     fs.dev = &cache_dev;
     jfs.dev = &blkio_dev;
-    return VIPER_OK;
+    freed = calloc(fs.sb.block_count, 1);
+    return freed ? VIPER_OK : VIPER_ERR_NO_MEMORY;
+}
+
+void bcache_freed(uint32_t blockno)
+{
+    if (blockno < fs.sb.block_count) {
+        freed[blockno] = FREED_RUNNING;
+        freed_running = true;
+    }
+}
+
+bool bcache_reusable(uint32_t blockno)
+{
+    return blockno < fs.sb.block_count && freed[blockno] == 0;
+}
+
+bool bcache_pending(void)
+{
+    for (uint32_t b = 0; b < fs.sb.block_count; b++)
+        if (freed[b] == FREED_COMMITTED)
+            return true;
+    return false;
+}
+
+/* The running transaction's frees become committed ones (or, aborted, never happened). */
+static void freed_settle(uint8_t to)
+{
+    if (!freed_running)
+        return;
+    for (uint32_t b = 0; b < fs.sb.block_count; b++)
+        if (freed[b] == FREED_RUNNING)
+            freed[b] = to;
+    freed_running = false;
+}
+
+int bcache_checkpoint(void)
+{
+    jfs.sb = fs.sb;
+    int rc = viperfs_journal_checkpoint(&jfs, &journal);
+    for (uint32_t b = 0; rc == VIPER_OK && b < fs.sb.block_count; b++)
+        if (freed[b] == FREED_COMMITTED)
+            freed[b] = 0;
+    return rc;
 }
 
 static int write_out(struct buf *b)
@@ -236,22 +286,24 @@ int txn_commit(void)
     }
     jfs.sb = fs.sb;
     rc = viperfs_journal_commit(&jfs, &journal, ntxn, targets, blocks, fsd_now());
+    if (rc == VIPER_ERR_LIMIT && (rc = bcache_checkpoint()) == VIPER_OK)   /* journal full */
+        rc = viperfs_journal_commit(&jfs, &journal, ntxn, targets, blocks, fsd_now());
     if (rc != VIPER_OK) {
         txn_abort();
         return rc;
     }
     /* Committed: from here a crash is repaired by replay, so errors only get reported. */
+    freed_settle(FREED_COMMITTED);
     for (unsigned i = 0; i < ntxn && rc == VIPER_OK; i++)
         rc = write_out(txn[i]);
     txn_release();
-    if (rc == VIPER_OK)
-        rc = viperfs_journal_checkpoint(&jfs, &journal);
     return rc;
 }
 
 void txn_abort(void)
 {
     bool super = false;
+    freed_settle(0);
     for (unsigned i = 0; i < ntxn; i++) {
         super |= txn[i]->blockno == 0;
         txn[i]->dirty = false;

@@ -39,6 +39,10 @@ void bdata(struct buf *b);                 /* b is dirty file data (written befo
 int txn_commit(void);
 void txn_abort(void);
 int bcache_sync(void);                     /* write every dirty buffer and flush */
+void bcache_freed(uint32_t blockno);       /* the running transaction frees blockno */
+bool bcache_reusable(uint32_t blockno);    /* not freed by an uncheckpointed transaction */
+bool bcache_pending(void);                 /* some freed block waits for a checkpoint */
+int bcache_checkpoint(void);               /* flush; the journal's committed part is done */
 int bcache_mount(const char **why);        /* replay the journal, load the superblock */
 
 /* ---- inode.c: inodes, allocation, block mapping, truncation ---- */

@@ -57,9 +57,9 @@ int inode_put(uint32_t ino, const struct viperfs_inode *in)
     return VIPER_OK;
 }
 
-/* Find a clear bit below limit in a bitmap, starting near *hint; set it. */
+/* Find a clear bit below limit in a bitmap, starting near *hint, that ok() accepts; set it. */
 static int bitmap_take(uint32_t start, uint32_t nblocks, uint32_t magic, uint32_t limit,
-                       uint32_t *hint, uint32_t *out)
+                       bool (*ok)(uint32_t), uint32_t *hint, uint32_t *out)
 {
     for (uint32_t k = 0; k <= nblocks; k++) {
         uint32_t i = (*hint / VIPERFS_BITMAP_BITS + k) % nblocks;
@@ -75,7 +75,7 @@ static int bitmap_take(uint32_t start, uint32_t nblocks, uint32_t magic, uint32_
             uint64_t n = (uint64_t)i * VIPERFS_BITMAP_BITS + bit;
             if (n >= limit)
                 break;
-            if (!viperfs_bit_get(b->data, bit)) {
+            if (!viperfs_bit_get(b->data, bit) && ok((uint32_t)n)) {
                 viperfs_bit_set(b->data, bit, true);
                 viperfs_block_seal(b->data, magic, start + i, 0);
                 bmeta(b);
@@ -112,7 +112,7 @@ static int block_alloc(uint32_t *out)
     if (block_hint < fs.sb.data_start)
         block_hint = fs.sb.data_start;
     int rc = bitmap_take(fs.sb.bbitmap_start, fs.sb.bbitmap_blocks, VIPERFS_BBITMAP_MAGIC,
-                         fs.sb.block_count, &block_hint, out);
+                         fs.sb.block_count, bcache_reusable, &block_hint, out);
     if (rc == VIPER_OK && !viperfs_data_block_ok(&fs.sb, *out))
         rc = VIPER_ERR_BAD_FORMAT;   /* a reserved block marked free: the bitmap is damaged */
     if (rc == VIPER_OK) {
@@ -126,10 +126,18 @@ static int block_free(uint32_t b)
 {
     int rc = bitmap_clear(fs.sb.bbitmap_start, VIPERFS_BBITMAP_MAGIC, b);
     if (rc == VIPER_OK) {
+        bcache_freed(b);
         fs.sb.free_blocks += fs.sb.free_blocks < fs.sb.block_count;
         super_changed = true;
     }
     return rc;
+}
+
+/* Inode slots are metadata, so any free one may be reused at once (replay rewrites them in order). */
+static bool any_inode(uint32_t ino)
+{
+    (void)ino;
+    return true;
 }
 
 int inode_alloc(uint16_t mode, uint32_t *ino, struct viperfs_inode *out)
@@ -137,7 +145,7 @@ int inode_alloc(uint16_t mode, uint32_t *ino, struct viperfs_inode *out)
     struct viperfs_inode in;
     uint32_t blockno, index;
     int rc = bitmap_take(fs.sb.ibitmap_start, fs.sb.ibitmap_blocks, VIPERFS_IBITMAP_MAGIC,
-                         fs.sb.inode_count, &inode_hint, ino);
+                         fs.sb.inode_count, any_inode, &inode_hint, ino);
     if (rc != VIPER_OK)
         return rc;
     if (viperfs_inode_locate(&fs.sb, *ino, &blockno, &index) != VIPER_OK)

@@ -767,6 +767,8 @@ int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *
     if (!c->buf)
         return VIPER_ERR_BAD_HANDLE;   /* ATTACH first */
     int rc = dispatch(c, req, rep);
+    if (rc == FS_ERR_NO_SPACE && bcache_pending() && bcache_checkpoint() == VIPER_OK)
+        rc = dispatch(c, req, rep);   /* freed blocks waited for a checkpoint; the try was undone */
     if (rc == VIPER_ERR_BAD_FORMAT && !(fs.sb.state & VIPERFS_STATE_ERRORS)) {
         /* damage seen: say so in the superblock, for fsck and the next mount */
         printf("fsd: the filesystem is damaged (op %u); run fsck.viperfs\n", req->op);
