@@ -10,7 +10,8 @@
  *   append   append to a tracked file in place (one request), fsync
  *   remove   unlink a tracked file, fsync
  *   move     rename a tracked file to another tracked path (maybe over a file)
- *   churn    mkdir, create empty files, unlink them, rmdir (untracked)
+ *   churn    mkdir, create empty files (sometimes hundreds: several directory blocks),
+ *            unlink them, rmdir (untracked)
  *
  * Before an operation that changes a tracked path it prints an intent line,
  * after the operation and the fsync that makes it durable a completion line
@@ -181,22 +182,23 @@ static int op_move(int d, int n, int d2, int n2)
     return 0;
 }
 
-/* Untracked metadata work: a directory with a few empty files, made and taken apart. */
+/* Untracked metadata work: a directory with empty files, made and taken apart; one time in
+ * four with enough long names to take several directory blocks. */
 static int op_churn(int d)
 {
-    char sub[32], name[48];
-    int k = 1 + (int)rnd(5);
+    char sub[32], name[96];
+    int k = 1 + (int)rnd(rnd(4) ? 5 : 250);
     MUST(ensure_dir(d));
     snprintf(sub, sizeof sub, "/w/d%d/sub%d", d, ops);
     MUST(mkdir(sub, 0755));
     for (int i = 0; i < k; i++) {
-        snprintf(name, sizeof name, "%s/e%d", sub, i);
+        snprintf(name, sizeof name, "%s/entry-%d-with-a-name-long-enough-to-fill-blocks", sub, i);
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0600);
         MUST(fd);
         MUST(close(fd));
     }
     for (int i = 0; i < k; i++) {
-        snprintf(name, sizeof name, "%s/e%d", sub, i);
+        snprintf(name, sizeof name, "%s/entry-%d-with-a-name-long-enough-to-fill-blocks", sub, i);
         MUST(unlink(name));
     }
     MUST(rmdir(sub));
