@@ -10,12 +10,10 @@ edit_file: a directory refused (return code 10); a new file typed with every edi
   shown as spaces) and changed, at a place found with ^F; a modified buffer's ^Q asks before quitting and a second ^Q loses the
   change; a save into a missing directory reports the error and keeps the buffer
   (a full redraw still shows the text, ^Q still asks).  Every file is then read
-  back through the shell (`Type`), and, after Shutdown, from the disk image on
-  the host (viperfs cat) with fsck.viperfs finding it clean and no *.tmp left.
-
-Until the shell's file commands read fsd (they still read the boot filesystem),
-`Type` answers "object not found" for files on the disk: the test then notes
-that and relies on the host's reading of the image, which checks the same bytes.
+  back through the shell (`Type DH0:name`: the shell calls the disk DH0:, while
+  programs, through libc and fsd, call its root /), and, after Shutdown, from the
+  disk image on the host (viperfs cat) with fsck.viperfs finding it clean and no
+  *.tmp left.
 """
 
 import os
@@ -103,16 +101,12 @@ class Console:
             raise Fail("unexpected /%s/ after %r" % (rx, self.q.output[self.mark:][:120]))
 
 
-def type_back(con, ctx, path, want):
-    """Type path through the shell: its bytes, or a note that the shell cannot read fsd."""
-    out = con.shell("Type %s" % path)
-    if out == want.decode():
-        return
-    if re.fullmatch(r"Type: %s: object not found\n" % re.escape(path), out):
-        ctx.note("shell Type reads only the boot filesystem: %s checked on the disk image"
-                 % path)
-        return
-    raise Fail("Type %s printed %r, want %r" % (path, out[:200], want[:200]))
+def type_back(con, path, want):
+    """The shell's Type of path on the disk (DH0:) must print exactly want."""
+    disk = "DH0:" + path.lstrip("/")
+    out = con.shell("Type %s" % disk)
+    if out != want.decode():
+        raise Fail("Type %s printed %r, want %r" % (disk, out[:200], want[:200]))
 
 
 @test("edit_file", 4)
@@ -154,7 +148,7 @@ def t_edit_file(ctx):
         if int(m.group(1)) != len(want_new):
             raise Fail("edit saved %s bytes, the text typed is %d" % (m.group(1), len(want_new)))
         con.send(CTRL_Q, r"\n?" + re.escape(PROMPT))
-        type_back(con, ctx, new, want_new)
+        type_back(con, new, want_new)
 
         # An existing file: loaded as it is (the tab shown as spaces), changed at the end of
         # a line and where ^F finds "last".
@@ -169,7 +163,7 @@ def t_edit_file(ctx):
         con.send("junk" + CTRL_Q, r"unsaved changes: \^Q again quits")
         con.quiet_for(re.escape(PROMPT), 1.0)
         con.send(CTRL_Q, re.escape(PROMPT))
-        type_back(con, ctx, notes, want_notes)
+        type_back(con, notes, want_notes)
 
         # A save into a missing directory: the error, and the buffer still there.
         lost = "/nodir-%s/keep.txt" % tok
