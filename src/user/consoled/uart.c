@@ -74,19 +74,24 @@ static void tx_kick(void)
     reg_write(UART_IMSC, tx_head == tx_tail ? imsc & ~INT_TX : imsc | INT_TX);
 }
 
+/* Queue one byte; with the ring full (a caller that ignored uart_tx_room) wait for the FIFO
+ * by polling rather than lose it. */
+static void tx_put(uint8_t c)
+{
+    while (uart_tx_room() == 0) {
+        while (reg_read(UART_FR) & FR_TXFF)
+            ;
+        tx_kick();
+    }
+    tx_ring[tx_tail++ % UART_TX_RING] = c;
+}
+
 void uart_write(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n' && uart_tx_room() > 0)
-            tx_ring[tx_tail++ % UART_TX_RING] = '\r';
-        if (uart_tx_room() == 0)
-            tx_kick();   /* only when a caller ignored uart_tx_room: never lose a byte */
-        while (uart_tx_room() == 0) {
-            while (reg_read(UART_FR) & FR_TXFF)
-                ;
-            tx_kick();
-        }
-        tx_ring[tx_tail++ % UART_TX_RING] = p[i];
+        if (p[i] == '\n')
+            tx_put('\r');
+        tx_put(p[i]);
     }
     tx_kick();
 }
