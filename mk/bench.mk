@@ -50,14 +50,16 @@ $(FLOOR_IMAGE): $(FLOOR_BUILD)/floor.elf
 
 -include $(FLOOR_OBJ:.o=.d)
 
-# bench: the floor probe, then ViperOS running /bench/bench from the initrd.
+# bench: the floor probe, then ViperOS running /bench/bench from the initrd, the full
+# image to its shell, and /bench/fsbench on a fresh ViperFS disk (mkfs.viperfs, mk/viperfs.mk).
 # $(INITRD) comes from mk/user.mk; tools/bench says what it skipped if it is missing.
 BENCH_INITRD = $(if $(INITRD),$(INITRD),$(BUILD)/initrd.cpio)
-BENCH_OPTS   = --floor $(FLOOR_IMAGE) --image $(IMAGE) --initrd $(BENCH_INITRD)
+BENCH_OPTS   = --floor $(FLOOR_IMAGE) --image $(IMAGE) --initrd $(BENCH_INITRD) \
+               --mkfs $(TOOLS)/mkfs.viperfs
 
-bench: kernel $(FLOOR_IMAGE) $(INITRD)
+bench: kernel $(FLOOR_IMAGE) $(INITRD) $(TOOLS)/mkfs.viperfs
 	$(PYTHON) tools/bench $(BENCH_OPTS)
 
 # bench-linux: the same, plus Debian's arm64 Linux (downloaded on first use).
-bench-linux: kernel $(FLOOR_IMAGE) $(INITRD)
+bench-linux: kernel $(FLOOR_IMAGE) $(INITRD) $(TOOLS)/mkfs.viperfs
 	$(PYTHON) tools/bench $(BENCH_OPTS) --linux
