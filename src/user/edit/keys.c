@@ -56,7 +56,7 @@ enum ed_action ed_byte(struct ed *e, unsigned char c)
                 e->dec.param = e->dec.param * 10 + (c - '0');
             return ED_NONE;
         }
-        if (c == ';' || (c >= 0x20 && c < 0x40)) {
+        if (c >= 0x20 && c < 0x40) {   /* more parameters, intermediates */
             e->dec.nparam += c == ';';
             return ED_NONE;
         }
@@ -65,9 +65,11 @@ enum ed_action ed_byte(struct ed *e, unsigned char c)
             return ed_byte(e, c);
         int k = sequence_key(c, e->dec.param);
         return k ? ed_key(e, k) : ED_NONE;
-    case DEC_SS3:
+    case DEC_SS3: {
         e->dec.state = DEC_GROUND;
-        return c != '~' && sequence_key(c, 0) ? ed_key(e, sequence_key(c, 0)) : ED_NONE;
+        int k = sequence_key(c, 0);
+        return k ? ed_key(e, k) : ED_NONE;
+    }
     default:
         if (c == ESC) {
             e->dec.state = DEC_ESC;
