@@ -94,3 +94,23 @@ extern bool fsd_mounted;
 /* Carry out one request (all but ATTACH); fills rep->value/cookie/stat, returns the status. */
 int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep);
 void fsd_close_all(struct fsd_client *c);
+
+/* ops.c helpers that names.c shares */
+#define FSD_TYPE(in) ((in)->mode & VIPERFS_S_IFMT)
+int fsd_ref_find(uint32_t ino);                  /* open-reference slot of ino, or -1 */
+bool fsd_range_ok(const struct fsd_client *c, uint64_t off, uint64_t len);
+int fsd_get_path(const struct fsd_client *c, uint64_t off, uint32_t len, char *out);
+int fsd_lookup(const char *path, bool follow, uint32_t *ino);
+int fsd_parent(const char *path, uint32_t *dir, char *name, size_t *len);
+void fsd_fill_stat(uint32_t ino, const struct viperfs_inode *in, struct fs_stat *st);
+struct ofile *fsd_fd(struct fsd_client *c, int32_t fd);
+int fsd_finish(int rc);                          /* commit on success, undo on failure */
+
+/* names.c */
+int op_stat(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep);
+int op_unlink(struct fsd_client *c, const struct fs_request *req);
+int op_mkdir(struct fsd_client *c, const struct fs_request *req);
+int op_rename(struct fsd_client *c, const struct fs_request *req);
+int op_symlink(struct fsd_client *c, const struct fs_request *req);
+int op_readlink(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep);
+int op_readdir(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep);

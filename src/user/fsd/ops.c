@@ -1,5 +1,6 @@
 /*
- * fsd/ops.c - the operations of proto/fs.h over the mounted filesystem.
+ * fsd/ops.c - the operations of proto/fs.h on open files (open, close, read,
+ * write, seek, truncate), the helpers names.c shares, and the dispatch.
  *
  * Each operation checks every number the client sent (descriptor, buffer
  * range, path length) before touching anything, then runs as one
@@ -21,8 +22,7 @@
 #include "fsd.h"
 
 #define MAX_OPEN 128u
-#define ROOT VIPERFS_ROOT_INO
-#define TYPE(in) ((in)->mode & VIPERFS_S_IFMT)
+#define TYPE(in) FSD_TYPE(in)
 
 bool fsd_mounted;
 
@@ -34,7 +34,7 @@ static const struct {
     const char *name, *prefix;
 } assigns[] = { { "SYS", "/" }, { "C", "/c/" } };
 
-static int ref_find(uint32_t ino)
+int fsd_ref_find(uint32_t ino)
 {
     for (unsigned i = 0; i < MAX_OPEN; i++)
         if (open_refs[i].refs && open_refs[i].ino == ino)
@@ -44,7 +44,7 @@ static int ref_find(uint32_t ino)
 
 static int ref_get(uint32_t ino)
 {
-    int i = ref_find(ino);
+    int i = fsd_ref_find(ino);
     for (unsigned k = 0; i < 0 && k < MAX_OPEN; k++)
         if (open_refs[k].refs == 0)
             i = (int)k;
@@ -58,7 +58,7 @@ static int ref_get(uint32_t ino)
 /* Drop one open reference; the last one frees an inode that lost its last name. */
 static void ref_put(uint32_t ino)
 {
-    int i = ref_find(ino);
+    int i = fsd_ref_find(ino);
     struct viperfs_inode in;
     if (i < 0 || --open_refs[i].refs > 0)
         return;
@@ -70,18 +70,18 @@ static void ref_put(uint32_t ino)
     }
 }
 
-static bool range_ok(const struct fsd_client *c, uint64_t off, uint64_t len)
+bool fsd_range_ok(const struct fsd_client *c, uint64_t off, uint64_t len)
 {
     return c->buf && off <= c->buflen && len <= c->buflen - off;
 }
 
 /* Copy a path out of the client's buffer and apply assigns. */
-static int get_path(const struct fsd_client *c, uint64_t off, uint32_t len, char *out)
+int fsd_get_path(const struct fsd_client *c, uint64_t off, uint32_t len, char *out)
 {
     char raw[FS_PATH_MAX + 1];
     if (len > FS_PATH_MAX)
         return FS_ERR_NAME_TOO_LONG;
-    if (len == 0 || !range_ok(c, off, len))
+    if (len == 0 || !fsd_range_ok(c, off, len))
         return VIPER_ERR_INVALID;
     memcpy(raw, c->buf + off, len);
     raw[len] = '\0';
@@ -106,14 +106,14 @@ static int get_path(const struct fsd_client *c, uint64_t off, uint32_t len, char
 }
 
 /* Resolve a whole path; too many symlinks is ELOOP. */
-static int lookup_path(const char *path, bool follow, uint32_t *ino)
+int fsd_lookup(const char *path, bool follow, uint32_t *ino)
 {
     int rc = viperfs_namei(&fs, path, follow, ino);
     return rc == VIPER_ERR_LIMIT ? FS_ERR_LOOP : rc;
 }
 
 /* Split path into its parent directory (resolved) and last name. */
-static int resolve_parent(const char *path, uint32_t *dir, char *name, size_t *len)
+int fsd_parent(const char *path, uint32_t *dir, char *name, size_t *len)
 {
     char parent[FS_PATH_MAX + 1];
     size_t n = strlen(path);
@@ -133,7 +133,7 @@ static int resolve_parent(const char *path, uint32_t *dir, char *name, size_t *l
     memcpy(parent, path, start);
     parent[start] = '\0';
     struct viperfs_inode in;
-    int rc = lookup_path(parent, true, dir);
+    int rc = fsd_lookup(parent, true, dir);
     if (rc == VIPER_OK)
         rc = inode_get(*dir, &in);
     if (rc == VIPER_OK && TYPE(&in) != VIPERFS_S_IFDIR)
@@ -141,7 +141,7 @@ static int resolve_parent(const char *path, uint32_t *dir, char *name, size_t *l
     return rc;
 }
 
-static void fill_stat(uint32_t ino, const struct viperfs_inode *in, struct fs_stat *st)
+void fsd_fill_stat(uint32_t ino, const struct viperfs_inode *in, struct fs_stat *st)
 {
     memset(st, 0, sizeof(*st));
     st->ino = ino;
@@ -154,7 +154,7 @@ static void fill_stat(uint32_t ino, const struct viperfs_inode *in, struct fs_st
     st->ctime_ns = in->ctime;
 }
 
-static struct ofile *get_fd(struct fsd_client *c, int32_t fd)
+struct ofile *fsd_fd(struct fsd_client *c, int32_t fd)
 {
     if (fd < 0 || (uint32_t)fd >= FSD_MAX_FDS || !c->files[fd].used)
         return NULL;
@@ -162,7 +162,7 @@ static struct ofile *get_fd(struct fsd_client *c, int32_t fd)
 }
 
 /* Finish a changing operation: commit on success, undo on failure. */
-static int finish(int rc)
+int fsd_finish(int rc)
 {
     if (rc == VIPER_OK)
         return fsd_commit();
@@ -178,7 +178,7 @@ static int create_file(const char *path, uint32_t mode, uint32_t *ino)
     char name[VIPERFS_NAME_MAX + 1];
     size_t len;
     struct viperfs_inode din, in;
-    int rc = resolve_parent(path, &dir, name, &len);
+    int rc = fsd_parent(path, &dir, name, &len);
     if (rc == VIPER_OK && dir_lookup(dir, name, len, ino) == VIPER_OK)
         return VIPER_ERR_NOT_FOUND;   /* the name is a dangling symlink */
     if (rc == VIPER_OK)
@@ -191,7 +191,7 @@ static int create_file(const char *path, uint32_t mode, uint32_t *ino)
         din.mtime = din.ctime = fsd_now();
         rc = inode_put(dir, &din);
     }
-    return finish(rc);
+    return fsd_finish(rc);
 }
 
 static int op_open(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
@@ -209,10 +209,10 @@ static int op_open(struct fsd_client *c, const struct fs_request *req, struct fs
             fd = (int)i;
     if (fd < 0)
         return FS_ERR_TOO_MANY_OPEN;
-    int rc = get_path(c, req->path_off, req->path_len, path);
+    int rc = fsd_get_path(c, req->path_off, req->path_len, path);
     if (rc != VIPER_OK)
         return rc;
-    rc = lookup_path(path, true, &ino);
+    rc = fsd_lookup(path, true, &ino);
     if (rc == VIPER_OK && (fl & FS_O_CREAT) && (fl & FS_O_EXCL))
         return FS_ERR_EXISTS;
     if (rc == VIPER_ERR_NOT_FOUND && (fl & FS_O_CREAT))
@@ -232,7 +232,7 @@ static int op_open(struct fsd_client *c, const struct fs_request *req, struct fs
         rc = inode_truncate(ino, &in, 0);
         if (rc == VIPER_OK)
             rc = inode_put(ino, &in);
-        if ((rc = finish(rc)) != VIPER_OK) {
+        if ((rc = fsd_finish(rc)) != VIPER_OK) {
             ref_put(ino);
             return rc;
         }
@@ -244,7 +244,7 @@ static int op_open(struct fsd_client *c, const struct fs_request *req, struct fs
 
 static int op_close(struct fsd_client *c, const struct fs_request *req)
 {
-    struct ofile *f = get_fd(c, req->fd);
+    struct ofile *f = fsd_fd(c, req->fd);
     if (!f)
         return FS_ERR_BAD_FD;
     f->used = false;
@@ -296,12 +296,12 @@ static int read_blocks(uint32_t ino, const struct viperfs_inode *in, uint64_t of
 
 static int op_read(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
-    struct ofile *f = get_fd(c, req->fd);
+    struct ofile *f = fsd_fd(c, req->fd);
     struct viperfs_inode in;
     size_t got = 0;
     if (!f || (f->flags & FS_O_ACCMODE) == FS_O_WRONLY)
         return FS_ERR_BAD_FD;
-    if (req->len > FS_IO_MAX || !range_ok(c, req->buf_off, req->len))
+    if (req->len > FS_IO_MAX || !fsd_range_ok(c, req->buf_off, req->len))
         return VIPER_ERR_OUT_OF_RANGE;
     uint64_t off = req->op == FS_PREAD ? req->offset : f->off;
     int rc = inode_get(f->ino, &in);
@@ -345,12 +345,12 @@ static int write_blocks(uint32_t ino, struct viperfs_inode *in, uint64_t off, co
 
 static int op_write(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
-    struct ofile *f = get_fd(c, req->fd);
+    struct ofile *f = fsd_fd(c, req->fd);
     struct viperfs_inode in;
     uint64_t done = 0;
     if (!f || (f->flags & FS_O_ACCMODE) == FS_O_RDONLY)
         return FS_ERR_BAD_FD;
-    if (req->len > FS_IO_MAX || !range_ok(c, req->buf_off, req->len))
+    if (req->len > FS_IO_MAX || !fsd_range_ok(c, req->buf_off, req->len))
         return VIPER_ERR_OUT_OF_RANGE;
     int rc = inode_get(f->ino, &in);
     if (rc != VIPER_OK)
@@ -360,12 +360,12 @@ static int op_write(struct fsd_client *c, const struct fs_request *req, struct f
         return VIPER_ERR_OUT_OF_RANGE;
     rc = write_blocks(f->ino, &in, off, c->buf + req->buf_off, req->len, &done);
     if (done == 0 && rc != VIPER_OK)
-        return finish(rc);
+        return fsd_finish(rc);
     /* a short write (the disk filled up) keeps what was written */
     if (off + done > in.size)
         in.size = off + done;
     in.mtime = in.ctime = fsd_now();
-    int prc = finish(inode_put(f->ino, &in));
+    int prc = fsd_finish(inode_put(f->ino, &in));
     if (prc != VIPER_OK)
         return prc;
     if (req->op == FS_WRITE)
@@ -376,7 +376,7 @@ static int op_write(struct fsd_client *c, const struct fs_request *req, struct f
 
 static int op_seek(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
-    struct ofile *f = get_fd(c, req->fd);
+    struct ofile *f = fsd_fd(c, req->fd);
     struct viperfs_inode in;
     if (!f)
         return FS_ERR_BAD_FD;
@@ -400,7 +400,7 @@ static int op_seek(struct fsd_client *c, const struct fs_request *req, struct fs
 
 static int op_truncate(struct fsd_client *c, const struct fs_request *req)
 {
-    struct ofile *f = get_fd(c, req->fd);
+    struct ofile *f = fsd_fd(c, req->fd);
     struct viperfs_inode in;
     if (!f || (f->flags & FS_O_ACCMODE) == FS_O_RDONLY)
         return FS_ERR_BAD_FD;
@@ -409,325 +409,7 @@ static int op_truncate(struct fsd_client *c, const struct fs_request *req)
         rc = inode_truncate(f->ino, &in, req->offset);
     if (rc == VIPER_OK)
         rc = inode_put(f->ino, &in);
-    return finish(rc);
-}
-
-/* ---- names ---- */
-
-static int op_stat(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
-{
-    char path[FS_PATH_MAX + 1];
-    uint32_t ino;
-    struct viperfs_inode in;
-    if (req->op == FS_FSTAT) {
-        struct ofile *f = get_fd(c, req->fd);
-        if (!f)
-            return FS_ERR_BAD_FD;
-        ino = f->ino;
-    } else {
-        int rc = get_path(c, req->path_off, req->path_len, path);
-        if (rc == VIPER_OK)
-            rc = lookup_path(path, req->op == FS_STAT, &ino);
-        if (rc != VIPER_OK)
-            return rc;
-    }
-    int rc = inode_get(ino, &in);
-    if (rc == VIPER_OK)
-        fill_stat(ino, &in, &rep->stat);
-    return rc;
-}
-
-/* Remove one name of ino from dir; free the inode when no name and no descriptor is left. */
-static int drop_name(uint32_t dir, const char *name, size_t len, uint32_t ino)
-{
-    struct viperfs_inode in, din;
-    int rc = dir_remove(dir, name, len);
-    if (rc == VIPER_OK)
-        rc = inode_get(ino, &in);
-    if (rc != VIPER_OK)
-        return rc;
-    bool is_dir = TYPE(&in) == VIPERFS_S_IFDIR;
-    in.links = is_dir ? 0 : (uint16_t)(in.links ? in.links - 1 : 0);
-    in.ctime = fsd_now();
-    if (is_dir && (rc = inode_get(dir, &din)) == VIPER_OK) {
-        din.links -= din.links > 2;
-        rc = inode_put(dir, &din);
-    }
-    if (rc != VIPER_OK)
-        return rc;
-    if (in.links == 0 && ref_find(ino) < 0)
-        return inode_free(ino);
-    return inode_put(ino, &in);
-}
-
-static int op_unlink(struct fsd_client *c, const struct fs_request *req)
-{
-    char path[FS_PATH_MAX + 1], name[VIPERFS_NAME_MAX + 1];
-    uint32_t dir, ino;
-    size_t len;
-    struct viperfs_inode in;
-    bool empty;
-    int rc = get_path(c, req->path_off, req->path_len, path);
-    if (rc == VIPER_OK)
-        rc = resolve_parent(path, &dir, name, &len);
-    if (rc == VIPER_OK)
-        rc = dir_lookup(dir, name, len, &ino);
-    if (rc == VIPER_OK)
-        rc = inode_get(ino, &in);
-    if (rc != VIPER_OK)
-        return rc;
-    bool is_dir = TYPE(&in) == VIPERFS_S_IFDIR;
-    if (is_dir != (req->op == FS_RMDIR))
-        return is_dir ? FS_ERR_IS_A_DIR : FS_ERR_NOT_A_DIR;
-    if (is_dir && (rc = dir_is_empty(ino, &empty)) != VIPER_OK)
-        return rc;
-    if (is_dir && !empty)
-        return FS_ERR_NOT_EMPTY;
-    if (is_dir && ref_find(ino) >= 0)
-        return VIPER_ERR_BUSY;
-    return finish(drop_name(dir, name, len, ino));
-}
-
-static int op_mkdir(struct fsd_client *c, const struct fs_request *req)
-{
-    char path[FS_PATH_MAX + 1], name[VIPERFS_NAME_MAX + 1];
-    uint32_t dir, ino;
-    size_t len;
-    struct viperfs_inode in, din;
-    int rc = get_path(c, req->path_off, req->path_len, path);
-    if (rc == VIPER_OK)
-        rc = resolve_parent(path, &dir, name, &len);
-    if (rc != VIPER_OK)
-        return rc;
-    if (dir_lookup(dir, name, len, &ino) == VIPER_OK)
-        return FS_ERR_EXISTS;
-    rc = inode_alloc((uint16_t)(VIPERFS_S_IFDIR | (req->mode & 07777)), &ino, &in);
-    if (rc == VIPER_OK) {
-        in.links = 2;
-        rc = dir_init(ino, &in, dir);
-    }
-    if (rc == VIPER_OK)
-        rc = inode_put(ino, &in);
-    if (rc == VIPER_OK)
-        rc = inode_get(dir, &din);
-    if (rc == VIPER_OK)
-        rc = dir_add(dir, &din, name, len, ino, VIPERFS_FT_DIR);
-    if (rc == VIPER_OK) {
-        din.links++;
-        din.mtime = din.ctime = fsd_now();
-        rc = inode_put(dir, &din);
-    }
-    return finish(rc);
-}
-
-/* Is dir inside the tree of (or equal to) ancestor?  Walks ".." up to the root. */
-static int is_within(uint32_t dir, uint32_t ancestor, bool *within)
-{
-    *within = false;
-    for (unsigned depth = 0; depth < 4096; depth++) {
-        if (dir == ancestor) {
-            *within = true;
-            return VIPER_OK;
-        }
-        if (dir == ROOT)
-            return VIPER_OK;
-        int rc = dir_lookup(dir, "..", 2, &dir);
-        if (rc != VIPER_OK)
-            return rc;
-    }
-    return VIPER_ERR_BAD_FORMAT;   /* a loop of ".." entries */
-}
-
-static int op_rename(struct fsd_client *c, const struct fs_request *req)
-{
-    char from[FS_PATH_MAX + 1], to[FS_PATH_MAX + 1];
-    char sname[VIPERFS_NAME_MAX + 1], dname[VIPERFS_NAME_MAX + 1];
-    uint32_t sdir, ddir, ino, old = 0;
-    size_t slen, dlen;
-    struct viperfs_inode in, oin, din;
-    bool within, empty;
-    int rc = get_path(c, req->path_off, req->path_len, from);
-    if (rc == VIPER_OK)
-        rc = get_path(c, req->path2_off, req->path2_len, to);
-    if (rc == VIPER_OK)
-        rc = resolve_parent(from, &sdir, sname, &slen);
-    if (rc == VIPER_OK)
-        rc = resolve_parent(to, &ddir, dname, &dlen);
-    if (rc == VIPER_OK)
-        rc = dir_lookup(sdir, sname, slen, &ino);
-    if (rc == VIPER_OK)
-        rc = inode_get(ino, &in);
-    if (rc != VIPER_OK)
-        return rc;
-    bool is_dir = TYPE(&in) == VIPERFS_S_IFDIR;
-    if (is_dir && ((rc = is_within(ddir, ino, &within)) != VIPER_OK || within))
-        return rc != VIPER_OK ? rc : FS_ERR_CROSS_DIR;   /* into its own subtree */
-    if (dir_lookup(ddir, dname, dlen, &old) == VIPER_OK) {
-        if (old == ino)
-            return VIPER_OK;   /* the same file under both names: nothing to do */
-        if ((rc = inode_get(old, &oin)) != VIPER_OK)
-            return rc;
-        if ((TYPE(&oin) == VIPERFS_S_IFDIR) != is_dir)
-            return is_dir ? FS_ERR_NOT_A_DIR : FS_ERR_IS_A_DIR;
-        if (is_dir && (rc = dir_is_empty(old, &empty)) != VIPER_OK)
-            return rc;
-        if (is_dir && !empty)
-            return FS_ERR_NOT_EMPTY;
-        rc = drop_name(ddir, dname, dlen, old);   /* the replaced file, in the same transaction */
-    }
-    if (rc == VIPER_OK)
-        rc = inode_get(ddir, &din);
-    if (rc == VIPER_OK)
-        rc = dir_add(ddir, &din, dname, dlen, ino, (uint8_t)viperfs_mode_to_ft(in.mode));
-    if (rc == VIPER_OK) {
-        din.links += is_dir && sdir != ddir;
-        din.mtime = din.ctime = fsd_now();
-        rc = inode_put(ddir, &din);
-    }
-    if (rc == VIPER_OK)
-        rc = dir_remove(sdir, sname, slen);
-    if (rc == VIPER_OK && is_dir && sdir != ddir) {
-        rc = dir_set_dotdot(ino, ddir);
-        if (rc == VIPER_OK)
-            rc = inode_get(sdir, &din);
-        if (rc == VIPER_OK) {
-            din.links -= din.links > 2;
-            rc = inode_put(sdir, &din);
-        }
-    }
-    return finish(rc);
-}
-
-static int op_symlink(struct fsd_client *c, const struct fs_request *req)
-{
-    char path[FS_PATH_MAX + 1], target[FS_PATH_MAX + 1], name[VIPERFS_NAME_MAX + 1];
-    uint32_t dir, ino, blk;
-    size_t len;
-    bool fresh;
-    struct viperfs_inode in, din;
-    uint32_t tlen = req->path_len;
-    if (tlen > FS_PATH_MAX)
-        return FS_ERR_NAME_TOO_LONG;
-    if (tlen == 0 || !range_ok(c, req->path_off, tlen))
-        return VIPER_ERR_INVALID;
-    memcpy(target, c->buf + req->path_off, tlen);
-    target[tlen] = '\0';
-    if (strlen(target) != tlen)
-        return VIPER_ERR_INVALID;
-    int rc = get_path(c, req->path2_off, req->path2_len, path);
-    if (rc == VIPER_OK)
-        rc = resolve_parent(path, &dir, name, &len);
-    if (rc != VIPER_OK)
-        return rc;
-    if (dir_lookup(dir, name, len, &ino) == VIPER_OK)
-        return FS_ERR_EXISTS;
-    rc = inode_alloc(VIPERFS_S_IFLNK | 0777, &ino, &in);
-    if (rc == VIPER_OK && tlen <= VIPERFS_INLINE_MAX) {
-        in.flags = VIPERFS_INODE_INLINE;
-        memcpy((uint8_t *)&in + offsetof(struct viperfs_inode, direct), target, tlen);
-    } else if (rc == VIPER_OK && (rc = inode_bmap(ino, &in, 0, true, &blk, &fresh)) == VIPER_OK) {
-        struct buf *b = bget_new(blk);
-        if (!b)
-            rc = VIPER_ERR_NO_MEMORY;
-        else {
-            memcpy(b->data->bytes, target, tlen);
-            bdata(b);
-            bput(b);
-        }
-    }
-    if (rc == VIPER_OK) {
-        in.size = tlen;
-        rc = inode_put(ino, &in);
-    }
-    if (rc == VIPER_OK)
-        rc = inode_get(dir, &din);
-    if (rc == VIPER_OK)
-        rc = dir_add(dir, &din, name, len, ino, VIPERFS_FT_SYMLINK);
-    return finish(rc);
-}
-
-static int op_readlink(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
-{
-    char path[FS_PATH_MAX + 1], target[VIPERFS_SYMLINK_MAX + 1];
-    uint32_t ino;
-    struct viperfs_inode in;
-    int rc = get_path(c, req->path_off, req->path_len, path);
-    if (rc == VIPER_OK)
-        rc = lookup_path(path, false, &ino);
-    if (rc == VIPER_OK)
-        rc = inode_get(ino, &in);
-    if (rc == VIPER_OK && TYPE(&in) != VIPERFS_S_IFLNK)
-        rc = VIPER_ERR_INVALID;
-    if (rc == VIPER_OK)
-        rc = viperfs_readlink(&fs, ino, &in, target, sizeof(target));
-    if (rc != VIPER_OK)
-        return rc;
-    uint64_t n = in.size < req->len ? in.size : req->len;   /* truncated like readlink(2) */
-    if (!range_ok(c, req->buf_off, n))
-        return VIPER_ERR_OUT_OF_RANGE;
-    memcpy(c->buf + req->buf_off, target, n);
-    rep->value = in.size;
-    return VIPER_OK;
-}
-
-/* ---- directories, sync, statfs ---- */
-
-static uint8_t dirent_type(uint8_t ft)
-{
-    return ft == VIPERFS_FT_DIR ? FS_S_IFDIR >> 12 : ft == VIPERFS_FT_SYMLINK ? FS_S_IFLNK >> 12
-                                                                             : FS_S_IFREG >> 12;
-}
-
-/* Entries from the descriptor's position (a byte position in the directory) on. */
-static int op_readdir(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
-{
-    struct ofile *f = get_fd(c, req->fd);
-    struct viperfs_inode in;
-    uint64_t used = 0;
-    if (!f)
-        return FS_ERR_BAD_FD;
-    if (!range_ok(c, req->buf_off, req->len))
-        return VIPER_ERR_OUT_OF_RANGE;
-    int rc = inode_get(f->ino, &in);
-    if (rc != VIPER_OK)
-        return rc;
-    if (TYPE(&in) != VIPERFS_S_IFDIR)
-        return FS_ERR_NOT_A_DIR;
-    uint64_t end = in.size;
-    for (uint64_t fb = f->off / VIPERFS_BLOCK_SIZE; fb < end / VIPERFS_BLOCK_SIZE; fb++) {
-        uint32_t blk, off = fb == f->off / VIPERFS_BLOCK_SIZE ? f->off % VIPERFS_BLOCK_SIZE : 0;
-        struct viperfs_dentry e;
-        if ((rc = viperfs_bmap(&fs, f->ino, &in, fb, &blk)) != VIPER_OK)
-            return rc;
-        struct buf *b = blk ? bget(blk) : NULL;
-        if (!b)
-            return VIPER_ERR_IO;
-        if (viperfs_dirblock_check(b->data, blk, f->ino, NULL) != VIPER_OK) {
-            bput(b);
-            return VIPER_ERR_BAD_FORMAT;
-        }
-        while (viperfs_dirblock_next(b->data, &off, &e) == 1) {
-            uint16_t rec = (uint16_t)((sizeof(struct fs_dirent) + e.name_len + 1 + 7) & ~7u);
-            if (used + rec > req->len) {
-                bput(b);
-                if (used == 0)
-                    return VIPER_ERR_OUT_OF_RANGE;   /* not even one entry fits */
-                f->off = fb * VIPERFS_BLOCK_SIZE + e.off;
-                rep->value = used;
-                return VIPER_OK;
-            }
-            uint8_t *dst = c->buf + req->buf_off + used;
-            struct fs_dirent d = { e.ino, rec, dirent_type(e.type), e.name_len };
-            memset(dst, 0, rec);
-            memcpy(dst, &d, sizeof(d));
-            memcpy(dst + offsetof(struct fs_dirent, name), e.name, e.name_len);
-            used += rec;
-        }
-        bput(b);
-    }
-    f->off = end;
-    rep->value = used;
-    return VIPER_OK;
+    return fsd_finish(rc);
 }
 
 static int op_statfs(struct fs_reply *rep)
@@ -753,7 +435,7 @@ static int dispatch(struct fsd_client *c, const struct fs_request *req, struct f
     case FS_READDIR: return op_readdir(c, req, rep);
     case FS_SYMLINK: return op_symlink(c, req);
     case FS_READLINK: return op_readlink(c, req, rep);
-    case FS_FSYNC: return get_fd(c, req->fd) ? bcache_sync() : FS_ERR_BAD_FD;
+    case FS_FSYNC: return fsd_fd(c, req->fd) ? bcache_sync() : FS_ERR_BAD_FD;
     case FS_SYNC: return bcache_sync();
     case FS_STATFS: return op_statfs(rep);
     default: return VIPER_ERR_NOT_SUPPORTED;
