@@ -20,6 +20,7 @@
 #include "mm/vm.h"
 #include "proc/process.h"
 #include "sched/sched.h"
+#include "syscall/syscall.h"
 #include "viper/errors.h"
 
 static const uint64_t slice_ns[SCHED_LEVELS] = {
@@ -104,9 +105,10 @@ LAB scheduler END */
 /* LAB scheduler BEGIN aging: return the head of a level below best that has waited runnable longer than SCHED_STARVATION_NS (taking it off its queue), or NULL */
 static struct thread *take_starved(uint64_t now, unsigned best)
 {
-    for (unsigned l = 0; l < best; l++) {
-        if (!(runq_mask & (1u << l)))
-            continue;
+    unsigned lower = runq_mask & ((1u << best) - 1);   /* the non-empty levels below best */
+    while (lower) {
+        unsigned l = (unsigned)__builtin_ctz(lower);
+        lower &= lower - 1;
         struct thread *head = container_of(runq[l].next, struct thread, run_node);
         if (now - head->runnable_since > SCHED_STARVATION_NS)
             return runq_pop(l);
@@ -274,6 +276,14 @@ void sched_yield(void)
     uint64_t flags = arch_irq_save();
     schedule();
     arch_irq_restore(flags);
+}
+
+/* The yield system call: IRQs are masked in every system call already. */
+int64_t sys_yield(struct trap_frame *tf)
+{
+    (void)tf;
+    schedule();
+    return VIPER_OK;
 }
 
 void sched_block(void)

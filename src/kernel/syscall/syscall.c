@@ -1,6 +1,6 @@
 /*
  * syscall.c - the dispatch table and the calls that belong to no
- * subsystem (console output, time, kernel counters, yield).
+ * subsystem (console output, time, kernel counters, sleep).
  *
  * Hot path: the vector (vectors.S) looks the handler up in syscall_table
  * and calls it (numbers out of range go to trap_sync: NOT_SUPPORTED);
@@ -68,13 +68,6 @@ int64_t sys_debug_write(struct trap_frame *tf)
 int64_t sys_clock_get(struct trap_frame *tf)
 {
     tf->x[1] = timer_now_ns();
-    return VIPER_OK;
-}
-
-int64_t sys_yield(struct trap_frame *tf)
-{
-    (void)tf;
-    sched_yield();
     return VIPER_OK;
 }
 
