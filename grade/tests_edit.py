@@ -7,7 +7,8 @@ would, escape sequences for the arrows, Home/End and Delete included:
 
 edit_file: a directory refused (return code 10); a new file typed with every editing key (a long line that scrolls
   sideways, joins by Delete and Backspace), ^S, ^Q; an existing file loaded (a tab
-  shown as spaces) and changed, at a place found with ^F; a modified buffer's ^Q asks before quitting and a second ^Q loses the
+  shown as spaces) and changed, at a place found with ^F; a 60-line file paged
+  down twice (the view and the cursor move 46 lines); a modified buffer's ^Q asks before quitting and a second ^Q loses the
   change; a save into a missing directory reports the error and keeps the buffer
   (a full redraw still shows the text, ^Q still asks).  Every file is then read
   back through the shell (`Type DH0:name`: the shell calls the disk DH0:, while
@@ -33,6 +34,7 @@ KEY_TIMEOUT = 10
 
 UP, DOWN, RIGHT, LEFT = "\x1b[A", "\x1b[B", "\x1b[C", "\x1b[D"
 HOME, END, HOME1, END4, DELETE = "\x1b[H", "\x1b[F", "\x1b[1~", "\x1b[4~", "\x1b[3~"
+PGDN = "\x1b[6~"
 BS, ENTER, CTRL_S, CTRL_Q, CTRL_L, CTRL_F = "\x7f", "\r", "\x13", "\x11", "\x0c", "\x06"
 
 
@@ -124,6 +126,9 @@ def t_edit_file(ctx):
         notes = "/notes-%s.txt" % tok
         with open(seed + notes, "wb") as f:
             f.write(b"first line %s\n\tindented\nlast line\n" % tok.encode())
+        rows = "/rows-%s.txt" % tok
+        with open(seed + rows, "wb") as f:
+            f.write(b"".join(b"row %d\n" % i for i in range(1, 61)))
         disk = os.path.join(work, "disk.img")
         subprocess.run([mkfs, "-q", "-t", "0", "-L", "edit", "-s", "8M", "-d", seed, disk],
                        check=True, capture_output=True)
@@ -158,6 +163,14 @@ def t_edit_file(ctx):
         con.send(CTRL_Q, re.escape(PROMPT))
         want_notes = b"first line %s\n\tindented more\n* last line\n" % tok.encode()
 
+        # A file longer than the screen (23 text rows of 25): two PgDn move the view and the
+        # cursor 46 lines, so row 1 shows line 47, where the typed "@" lands.
+        con.edit(rows, r"\x1b\[23;1Hrow 23\x1b\[K")
+        con.send(PGDN + PGDN + "@", r"\x1b\[1;1H@row 47\x1b\[K(.|\n)*?47:2  61 lines")
+        con.send(CTRL_S, r"saved \d+ bytes to %s" % re.escape(rows))
+        con.send(CTRL_Q, re.escape(PROMPT))
+        want_rows = b"".join(b"%srow %d\n" % (b"@" if i == 47 else b"", i) for i in range(1, 61))
+
         # Unsaved changes: ^Q asks, the editor stays; a second ^Q quits without saving.
         con.edit(notes, r"indented more")
         con.send("junk" + CTRL_Q, r"unsaved changes: \^Q again quits")
@@ -180,7 +193,8 @@ def t_edit_file(ctx):
 
         con.send("Shutdown\r", r"vinit: powering off")
         con.q.wait_exit(timeout=KEY_TIMEOUT)
-        check_image(ctx, fsck, viperfs, disk, {new: want_new, notes: want_notes}, tok)
+        check_image(ctx, fsck, viperfs, disk,
+                    {new: want_new, notes: want_notes, rows: want_rows}, tok)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
