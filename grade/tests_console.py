@@ -200,7 +200,7 @@ def compare_screen(ppm, font, grid, cursor):
 def check_screen(ctx, devices):
     q, mon_path = boot_prog(ctx, "con_screen", devices, monitor=True)
     nonce = re.escape(ctx.nonce)
-    m = q.expect(r"CONSCREEN %s grid (\d+) (\d+)" % nonce, timeout=TIMEOUT)
+    m = q.expect(r"CONSCREEN %s grid (\d+) (\d+)\n" % nonce, timeout=TIMEOUT)   # whole numbers
     cols, rows = int(m.group(1)), int(m.group(2))
     q.expect(r"CONSCREEN %s drawn" % nonce, timeout=TIMEOUT)
     font = load_font()

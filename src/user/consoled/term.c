@@ -40,6 +40,8 @@ void term_init(unsigned cols, unsigned rows)
     term.attr = DEFAULT_ATTR;
     for (unsigned y = 0; y < term.rows; y++)
         clear_cells(y, 0, term.cols);
+    /* nothing to draw: a new framebuffer is zeroed, which is what blank cells look like */
+    memset(term.dirty, 0, sizeof term.dirty);
 }
 
 static void scroll_up(void)
