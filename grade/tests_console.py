@@ -287,7 +287,7 @@ KEYS_FIXED = [("shift-a", "A"), ("shift-1", "!"), ("minus", "-"), ("shift-minus"
 
 @test("console_keyboard", 2)
 def t_console_keyboard(ctx):
-    """virtio keyboard through inputd: sendkey presses come out of CON_READ; the mouse types nothing."""
+    """virtio keyboard via inputd: sendkey presses come out of CON_READ; a mouse types nothing."""
     q, mon_path = boot_prog(ctx, "con_keys", ["virtio-keyboard-device", "virtio-mouse-device"],
                             monitor=True)
     nonce = re.escape(ctx.nonce)
