@@ -4,7 +4,7 @@
  * A fresh image must read back exactly and fsck clean.  Then each kind of
  * damage the format guards against (bad magic, bad checksums, out-of-range
  * block numbers, a directory loop, bitmap mismatches, orphans, doubly
- * claimed blocks) is made by hand: the reader must refuse what it needs
+ * claimed blocks, two entries of one name) is made by hand: the reader must refuse what it needs
  * from the damaged part, `fsck -n` must report it (exit 4), fsck must
  * repair it (exit 1), and a second fsck must find the image clean (exit 0).
  * The journal is exercised directly: commit, replay, torn transactions,
@@ -394,6 +394,29 @@ HOST_TEST(block_claimed_twice)
     CHECK(raw_inode(s.big)->direct[5] == 0);
 }
 
+HOST_TEST(duplicate_names)
+{
+    uint32_t ino;
+    fresh();
+    REQUIRE(open_fs() == VIPER_OK);
+    /* a second "small.txt" in /a/b naming /a/big: the later entry goes, big is reconnected */
+    uint32_t b = raw_inode(s.dir_b)->direct[0];
+    REQUIRE(viperfs_dirblock_add(&im.blocks[b], "small.txt", 9, s.big, VIPERFS_FT_REG) ==
+            VIPER_OK);
+    viperfs_block_seal(&im.blocks[b], VIPERFS_DIR_MAGIC, b, s.dir_b);
+    uint32_t a = raw_inode(s.dir_a)->direct[0], off = 0;
+    struct viperfs_dentry e;
+    while (viperfs_dirblock_next(&im.blocks[a], &off, &e) == 1 && e.ino != s.big)
+        ;
+    REQUIRE(viperfs_dirblock_remove(&im.blocks[a], e.off) == VIPER_OK);
+    viperfs_block_seal(&im.blocks[a], VIPERFS_DIR_MAGIC, a, s.dir_a);
+    CHECK(repairs_cleanly());
+    CHECK(viperfs_namei(&fs, "/a/b/small.txt", true, &ino) == VIPER_OK && ino == s.small);
+    char path[64];
+    snprintf(path, sizeof(path), "/lost+found/#%u", s.big);
+    CHECK(viperfs_namei(&fs, path, true, &ino) == VIPER_OK && ino == s.big);
+}
+
 HOST_TEST(root_destroyed)
 {
     uint32_t ino;
@@ -429,6 +452,7 @@ int main(int argc, char **argv)
     host_run(bitmap_mismatch);
     host_run(orphan_and_link_count);
     host_run(block_claimed_twice);
+    host_run(duplicate_names);
     host_run(root_destroyed);
     image_free(&im);
     return host_summary();

@@ -6,8 +6,8 @@
  *   2 inodes: checksum and fields, then every block pointer: in range, not
  *     past the end of the file, not claimed twice, indirect blocks sound
  *   3 directories from the root, breadth first: damaged blocks emptied, bad
- *     entries removed, . and .. fixed, a directory reached twice unlinked
- *     (which is what breaks a loop)
+ *     entries and second entries of one name removed, . and .. fixed, a
+ *     directory reached twice unlinked (which is what breaks a loop)
  *   4 orphans reconnected into /lost+found (made if missing)
  *   5 link counts
  *   6 bitmaps and free counts rebuilt from what passes 2-4 found in use
@@ -40,6 +40,14 @@ struct fsck {
     uint32_t *links;            /* per inode: names counted (subdirectories, for a directory) */
     uint32_t *parent;           /* per directory: where pass 3 reached it from */
     uint32_t *queue, qhead, qtail;
+    struct seen_name *seen;     /* the names kept so far in the directory pass 3 is in */
+    unsigned nseen, seen_cap;
+};
+
+struct seen_name {
+    uint32_t crc;
+    uint8_t len;
+    char name[VIPERFS_NAME_MAX];
 };
 
 static void problem(struct fsck *f, const char *fmt, ...)
@@ -337,6 +345,29 @@ static void fix_dots(struct fsck *f, uint32_t dir, uint32_t b)
     dirty(f, b);
 }
 
+/* Has the directory being checked already kept an entry with e's name?  Else remember it. */
+static bool name_seen(struct fsck *f, const struct viperfs_dentry *e)
+{
+    uint32_t crc = viperfs_crc32c(e->name, e->name_len);
+    for (unsigned i = 0; i < f->nseen; i++)
+        if (f->seen[i].crc == crc && f->seen[i].len == e->name_len &&
+            memcmp(f->seen[i].name, e->name, e->name_len) == 0)
+            return true;
+    if (f->nseen == f->seen_cap) {
+        unsigned cap = f->seen_cap ? f->seen_cap * 2 : 64;
+        struct seen_name *n = realloc(f->seen, cap * sizeof(*n));
+        if (!n)
+            return false;   /* out of memory: duplicates go unnoticed, nothing worse */
+        f->seen = n;
+        f->seen_cap = cap;
+    }
+    f->seen[f->nseen].crc = crc;
+    f->seen[f->nseen].len = e->name_len;
+    memcpy(f->seen[f->nseen].name, e->name, e->name_len);
+    f->nseen++;
+    return false;
+}
+
 /* Check one entry of directory dir; returns true if the block changed. */
 static bool check_entry(struct fsck *f, uint32_t dir, uint32_t b, uint64_t fb,
                         const struct viperfs_dentry *e, unsigned index)
@@ -365,6 +396,12 @@ static bool check_entry(struct fsck *f, uint32_t dir, uint32_t b, uint64_t fb,
     }
     struct viperfs_inode *child = inode(f, e->ino);
     uint8_t ft = (uint8_t)viperfs_mode_to_ft(child->mode);
+    if (!(ft == VIPERFS_FT_DIR && f->visited[e->ino]) && name_seen(f, e)) {
+        problem(f, "directory %u: a second entry named '%.*s'; removed", dir, e->name_len,
+                e->name);
+        viperfs_dirblock_remove(db, e->off);
+        return true;
+    }
     bool changed = false;
     if (ft == VIPERFS_FT_DIR && f->visited[e->ino]) {
         problem(f, "directory %u: entry '%.*s' is a second link to directory %u (a loop); removed",
@@ -431,6 +468,7 @@ static void truncate_dir(struct fsck *f, uint32_t dir, uint64_t nblocks)
 static void check_dir(struct fsck *f, uint32_t dir)
 {
     struct viperfs_inode in = *inode(f, dir);
+    f->nseen = 0;
     uint64_t nb = in.size / VIPERFS_BLOCK_SIZE;
     for (uint64_t fb = 0; fb < nb; fb++) {
         uint32_t b = 0, off = 0;
@@ -664,6 +702,7 @@ static void fsck_release(struct fsck *f)
     free(f->links);
     free(f->parent);
     free(f->queue);
+    free(f->seen);
 }
 
 int fsck_image(struct image *im, bool repair, FILE *log)
