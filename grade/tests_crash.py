@@ -23,7 +23,9 @@ exactly the kill lands still depends on the host's speed).
 crash_orphan: a crash while an unlinked file is still open.  crash_powercut:
 the disk behind QEMU's blklogwrites filter, and disks rebuilt from its log
 as a power cut could leave them (writes after the last flush lost in any
-combination), each fsck-clean.
+combination), each fsck-clean.  crash_ordered: at every flush, the journal's
+later writes kept and the file data's lost; a file must never show data it
+was not given.
 """
 
 import os
@@ -34,7 +36,7 @@ import subprocess
 import tempfile
 import time
 
-from tests_files import disk_args, fsck_clean, mkfs, temp_image, tools
+from tests_files import cat, disk_args, fsck_clean, mkfs, temp_image, tools
 from tests_kernel import Fail, test
 from tests_user import run_user
 
@@ -114,6 +116,13 @@ def host_state(ctx, img, work):
     return found
 
 
+def listed_files(out, nonce):
+    """{path: (size, crc)} from crash_check's lines."""
+    return {m.group(1): (int(m.group(2)), int(m.group(3), 16)) for m in re.finditer(
+        r"^UTEST %s INFO crash_check\.list: file (\S+) size (\d+) crc ([0-9a-f]{8})$"
+        % re.escape(nonce), out, re.MULTILINE)}
+
+
 def run_workload(ctx, delay):
     """Boot crash_work, kill QEMU `delay` s after it starts; its output and ops done."""
     q = ctx.boot(bootargs="init=/tests/crash_work quiet")
@@ -151,9 +160,7 @@ def one_iteration(ctx, seed, i):
         notes = len(ctx.notes)
         out, _ = run_user(ctx, "crash_check", timeout=30)
         del ctx.notes[notes:]
-        files = {m.group(1): (int(m.group(2)), int(m.group(3), 16)) for m in re.finditer(
-            r"^UTEST %s INFO crash_check\.list: file (\S+) size (\d+) crc ([0-9a-f]{8})$"
-            % re.escape(ctx.nonce), out, re.MULTILINE)}
+        files = listed_files(out, ctx.nonce)
         check_states(expect, lambda p: files.get(p, ABSENT), where + ", in ViperOS after replay")
         try:
             fsck_clean(ctx, img, "after the boot that replayed")
@@ -255,11 +262,14 @@ def read_write_log(path):
     return out
 
 
-def cut_images(base, entries, rng, n):
-    """n disk images as a power cut could leave them: all writes before a chosen flush, and
-    any subset of the writes between it and the next flush.  Yields (description, bytes)."""
+def cut_images(base, entries, rng, n, at=None):
+    """n disk images as a power cut could leave them: all writes before a chosen flush (or the
+    flush at index `at`), and any subset of the writes between it and the next flush.
+    Yields (description, bytes)."""
     flushes = [i for i, e in enumerate(entries) if e is None]
     cuts = sorted(rng.choice(flushes + [len(entries)]) for _ in range(n)) if flushes else []
+    if at is not None:
+        cuts = [at]
     disk, done = bytearray(base), 0
     for k in cuts:
         for e in entries[done:k]:
@@ -304,10 +314,9 @@ def t_crash_powercut(ctx):
                 base = f.read()
             open(log, "wb").close()
             ctx.opts["extra"] = powercut_args(img, log)
-            run_workload(ctx, rng.uniform(KILL_MIN, KILL_MAX))
+            text = run_workload(ctx, rng.uniform(KILL_MIN, KILL_MAX))
             entries = read_write_log(log)
             flushes += entries.count(None)
-            last = None
             for what, data in cut_images(base, entries, rng, CUTS):
                 with open(img, "wb") as f:
                     f.write(data)
@@ -316,17 +325,84 @@ def t_crash_powercut(ctx):
                 except Fail as e:
                     raise Fail("%s, %s: %s" % (where, what, e))
                 cuts += 1
-                last = data
-            if last is not None:               # fsd replays the last one itself
-                with open(img, "wb") as f:
-                    f.write(last)
-                ctx.opts["extra"] = disk_args(img)
-                notes = len(ctx.notes)
-                run_user(ctx, "crash_check", timeout=30)
-                del ctx.notes[notes:]
-                fsck_clean(ctx, img, "%s: after the boot that replayed" % where)
+            if None not in entries:
+                continue
+            # The cut after the last flush: every completion line the guest printed came
+            # after a flush it waited for, so the log's rule holds here as after a kill.
+            last = len(entries) - 1 - entries[::-1].index(None)
+            what, data = next(cut_images(base, entries, rng, 0, at=last))
+            with open(img, "wb") as f:
+                f.write(data)
+            where += ", the last flush, then " + what.split(", then ")[1]
+            fsck_clean(ctx, img, "%s: after a power cut" % where)
+            cur, pending = parse_log(text, ctx.nonce)
+            expect = allowed(cur, pending)
+            check_states(expect, host_state(ctx, img, work.name), where + ", on the host")
+            ctx.opts["extra"] = disk_args(img)
+            notes = len(ctx.notes)
+            out, _ = run_user(ctx, "crash_check", timeout=30)
+            del ctx.notes[notes:]
+            files = listed_files(out, ctx.nonce)
+            check_states(expect, lambda p: files.get(p, ABSENT), where + ", after fsd's replay")
+            fsck_clean(ctx, img, "%s: after the boot that replayed" % where)
         finally:
             work.cleanup()
     if cuts == 0:
         raise Fail("the workload made no flush before the kill (seed %s)" % seed)
     ctx.note("seed %s: %d power cuts over %d flushes" % (seed, cuts, flushes))
+
+
+def adversarial_cuts(base, entries):
+    """At each flush: every write before it, then of the unflushed writes after it only those
+    to the journal (a disk may persist them first).  Yields (flush number, bytes)."""
+    import struct
+    jstart, jblocks = struct.unpack_from("<II", base, 40)
+    lo, hi = jstart * 4096, (jstart + jblocks) * 4096
+    disk, n = bytearray(base), 0
+    for i, e in enumerate(entries):
+        if e is not None:
+            disk[e[0]:e[0] + len(e[1])] = e[1]
+            continue
+        n += 1
+        img = bytearray(disk)
+        for later in entries[i + 1:]:
+            if later is None:
+                break
+            if lo <= later[0] < hi:
+                img[later[0]:later[0] + len(later[1])] = later[1]
+        yield n, bytes(img)
+
+
+@test("crash_ordered", 2)
+def t_crash_ordered(ctx):
+    """Ordered data: a power cut never leaves a committed file pointing at data not written."""
+    import zlib
+    work = tempfile.TemporaryDirectory(prefix="viper-ordered-")
+    try:
+        img, log = os.path.join(work.name, "disk.img"), os.path.join(work.name, "writes.log")
+        mkfs(ctx, img, DISK)
+        with open(img, "rb") as f:
+            base = f.read()
+        open(log, "wb").close()
+        ctx.opts["extra"] = powercut_args(img, log)
+        q = ctx.boot(bootargs="init=/tests/crash_ordered quiet")
+        q.expect(r"^CRASH %s written$" % re.escape(ctx.nonce), timeout=30)
+        q.kill()
+        good = {ABSENT, (0, 0)} | {(int(m.group(1)), int(m.group(2), 16)) for m in re.finditer(
+            r"^CRASH %s version (\d+) ([0-9a-f]{8})$" % re.escape(ctx.nonce), q.output,
+            re.MULTILINE)}
+        cuts = 0
+        for n, data in adversarial_cuts(base, read_write_log(log)):
+            with open(img, "wb") as f:
+                f.write(data)
+            fsck_clean(ctx, img, "at flush %d with only the journal's later writes" % n)
+            got = cat(ctx, img, "/f")
+            state = ABSENT if got is None else (len(got), zlib.crc32(got))
+            if state not in good:
+                raise Fail("at flush %d with only the journal's later writes kept, /f is %s: "
+                           "neither absent, empty, nor a version that was written"
+                           % (n, describe(state)))
+            cuts += 1
+    finally:
+        work.cleanup()
+    ctx.note("%d power cuts" % cuts)

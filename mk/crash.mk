@@ -2,7 +2,7 @@
 #
 #   make test-crash                        grade/tests_crash.py's `crash` with 50 kills
 #                                          (VIPER_CRASH_ITERS), `crash_powercut` with 10 runs
-#                                          of 8 power cuts (VIPER_POWERCUT_RUNS), `crash_orphan`,
+#                                          of 8 power cuts (VIPER_POWERCUT_RUNS), `crash_orphan`, `crash_ordered`,
 #                                          and grade/tests_fs.py's `fs_crash` with 50 rounds
 #                                          (VIPER_CRASH_ROUNDS)
 #   make test-crash VIPER_CRASH_SEED=SEED  replay the kills of an earlier run (its seed is
@@ -16,5 +16,5 @@ test-crash: kernel $(INITRD) tools
 	VIPER_CRASH_ITERS=$${VIPER_CRASH_ITERS:-50} VIPER_CRASH_ROUNDS=$${VIPER_CRASH_ROUNDS:-50} \
 	  VIPER_POWERCUT_RUNS=$${VIPER_POWERCUT_RUNS:-10} \
 	  $(if $(VIPER_CRASH_SEED),VIPER_CRASH_SEED=$(VIPER_CRASH_SEED)) \
-	  $(PYTHON) grade/grade.py -j 1 --only crash,crash_powercut,crash_orphan,fs_crash \
+	  $(PYTHON) grade/grade.py -j 1 --only crash,crash_powercut,crash_orphan,crash_ordered,fs_crash \
 	  --log-dir $(BUILD)/grade --image $(IMAGE) --elf $(KELF) --initrd $(INITRD)
