@@ -12,6 +12,7 @@ fs_persist: two boots on one image (tests/user/fs_persist.c): the first
 writes and fsyncs, the second reads the files back.
 """
 
+import atexit
 import os
 import random
 import re
@@ -39,6 +40,7 @@ def host_tools():
     if _tools:
         return _tools
     out = tempfile.mkdtemp(prefix="viper-fstools-")
+    atexit.register(shutil.rmtree, out, True)
     lib = sorted(os.path.join(ROOT, "src/user/lib/viperfs", f)
                  for f in os.listdir(os.path.join(ROOT, "src/user/lib/viperfs")) if f.endswith(".c"))
     tools = os.path.join(ROOT, "tools/viperfs")
