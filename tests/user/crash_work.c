@@ -183,11 +183,11 @@ static int op_move(int d, int n, int d2, int n2)
 }
 
 /* Untracked metadata work: a directory with empty files, made and taken apart; one time in
- * four with enough long names to take several directory blocks. */
+ * eight with enough long names to take several directory blocks. */
 static int op_churn(int d)
 {
     char sub[32], name[96];
-    int k = 1 + (int)rnd(rnd(4) ? 5 : 250);
+    int k = 1 + (int)rnd(rnd(8) ? 5 : 120);
     MUST(ensure_dir(d));
     snprintf(sub, sizeof sub, "/w/d%d/sub%d", d, ops);
     MUST(mkdir(sub, 0755));
