@@ -17,4 +17,5 @@ test-crash: kernel $(INITRD) tools
 	  VIPER_POWERCUT_RUNS=$${VIPER_POWERCUT_RUNS:-10} \
 	  $(if $(VIPER_CRASH_SEED),VIPER_CRASH_SEED=$(VIPER_CRASH_SEED)) \
 	  $(PYTHON) grade/grade.py -j 1 \
-	  --only crash,crash_powercut,crash_orphan,crash_ordered,fs_crash --log-dir $(BUILD)/grade --image $(IMAGE) --elf $(KELF) --initrd $(INITRD)
+	  --only crash,crash_powercut,crash_orphan,crash_ordered,fs_crash --log-dir $(BUILD)/grade \
+	  --image $(IMAGE) --elf $(KELF) --initrd $(INITRD)
