@@ -354,7 +354,13 @@ class QemuRun:
         return self.output.splitlines()[-lines:]
 
     def exited(self):
-        return self.proc is not None and self.proc.poll() is not None
+        """True once QEMU has ended; by then everything it printed is in output
+        (a caller that saw no match before asking must look once more)."""
+        if self.proc is None or self.proc.poll() is None:
+            return False
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        return True
 
     def expect(self, pattern, timeout=10.0, cap=None, flags=re.MULTILINE):
         """Wait for `pattern` (regex) to appear after the previous match.

@@ -71,6 +71,9 @@ class Console:
             if m:
                 return m
             if self.q.exited():
+                m = crx.search(self.q.output, self.mark)   # what it printed as it went
+                if m:
+                    return m
                 raise Fail("QEMU exited before printing /%s/" % rx)
             if time.monotonic() > deadline:
                 raise Fail("timed out waiting for /%s/ (last output: %r)"

@@ -16,9 +16,11 @@ shell_editing: left/right, home/end, backspace, ^U, ^W, history, tab completion
 shell_supervision: Break (kill) blkd, consoled and the shell itself; vinit logs
   each exit, restarts it, and the shell goes on (reconnecting to a new consoled);
   an orphan is reaped; Reboot resets the machine.
-shell_disk: with fsd serving a ViperFS image as DH0:, Type, Dir, List, CD,
-  MakeDir, Copy (from the boot filesystem and on the disk), Rename, Delete;
-  after Shutdown the host reads the image back and fsck finds it clean.
+shell_disk: with fsd serving a ViperFS image, the disk is SYS: (and DH0:), the
+  boot filesystem BOOT: and C:; Type, Dir, List, CD, MakeDir, Copy (from the
+  boot filesystem and on the disk), Rename, Delete, a program run in a disk
+  directory works there; after Shutdown the host reads the image back and
+  fsck finds it clean.
 
 Lines printed while the shell waits at its prompt (vinit's log, a background
 program) may follow the prompt on the same line: those are matched unanchored.
@@ -91,6 +93,9 @@ class Shell:
             if m:
                 return m
             if self.q.exited():
+                m = crx.search(self.q.output, start)   # what it printed as it went
+                if m:
+                    return m
                 raise Fail("QEMU exited before printing /%s/" % rx)
             if len(text) != seen:
                 seen, quiet_since = len(text), time.monotonic()
@@ -328,7 +333,7 @@ def t_shell_supervision(ctx):
         out = sh.run("Break 1")
         need(r"^Break: 1: access denied$", out, "Break 1 (vinit) must be refused")
 
-        out = sh.run("SYS:tests/sh_orphan")
+        out = sh.run("C:tests/sh_orphan")
         orphan = int(need(r"^sh_orphan: child pid (\d+)$", out, "sh_orphan").group(1))
         time.sleep(2.5 * ctx.scale)   # it lives 0.2 s; vinit sweeps for orphans every second
         out = sh.run("Status")
@@ -345,7 +350,7 @@ def t_shell_supervision(ctx):
 
 @test("shell_disk", 3)
 def t_shell_disk(ctx):
-    """DH0: on fsd: Type, Dir, List, CD, MakeDir, Copy, Rename, Delete; the host checks the image."""
+    """SYS:/DH0: on fsd: Type, Dir, List, CD, MakeDir, Copy, Rename, Delete, a program's cwd; the host checks."""
     tok = "d%s" % ctx.nonce
     work = tempfile.mkdtemp(prefix="viper-shdisk-")
     try:
@@ -358,21 +363,28 @@ def t_shell_disk(ctx):
         sh.run("CD DH0:etc", prompt=r"DH0:etc> ")
         out = sh.run("Dir", prompt=r"DH0:etc> ")
         need(r"^  motd$", out, "Dir in DH0:etc")
-        sh.run("CD /", prompt=r"DH0:> ")
-        out = sh.run("MakeDir new-%s" % tok, prompt=r"DH0:> ")
-        sh.run("Copy etc/motd new-%s/m2" % tok, prompt=r"DH0:> ")
-        sh.run("Rename new-%s/m2 new-%s/m3" % (tok, tok), prompt=r"DH0:> ")
-        sh.run("Copy SYS:tests/sh_echo c", prompt=r"DH0:> ")
-        sh.run("Delete data/random", prompt=r"DH0:> ")
-        out = sh.run("Echo RC=$RC", prompt=r"DH0:> ")
+        sh.run("CD SYS:", prompt=r"SYS:> ")   # the disk is the system volume
+        out = sh.run("MakeDir new-%s" % tok)
+        sh.run("Copy etc/motd new-%s/m2" % tok)
+        sh.run("Rename new-%s/m2 new-%s/m3" % (tok, tok))
+        sh.run("Copy BOOT:tests/sh_echo c")
+        sh.run("Delete data/random")
+        out = sh.run("Echo RC=$RC")
         need(r"^RC=0$", out, "the disk commands failed: %s" % out)
-        out = sh.run("Dir", prompt=r"DH0:> ")
+        out = sh.run("Dir")
         for name in ("etc", "data", "c", "new-%s" % tok):
-            need(r"^  %s \(dir\)$" % re.escape(name), out, "Dir DH0: lists %s" % name)
-        out = sh.run("Delete data/random", prompt=r"DH0:> ")
+            need(r"^  %s \(dir\)$" % re.escape(name), out, "Dir SYS: lists %s" % name)
+        out = sh.run("Delete data/random")
         need(r"^Delete: object not found$", out, "Delete of a deleted file")
-        out = sh.run("Copy c/sh_echo SYS:x", prompt=r"DH0:> ")
+        out = sh.run("Copy c/sh_echo BOOT:x")
         need(r"^Copy: read-only filesystem$", out, "Copy onto the boot filesystem")
+        # A program started here works in the shell's directory: sh_cwd prints getcwd()
+        # and the first line of a file it opens by a relative name.
+        sh.run("CD new-%s" % tok, prompt=r"SYS:new-%s> " % tok)
+        out = sh.run("C:tests/sh_cwd m3", prompt=r"SYS:new-%s> " % tok)
+        need(r"^sh_cwd: /new-%s: %s$" % (tok, re.escape(files["etc/motd"].decode().splitlines()[0])),
+             out, "a program run from a disk directory")
+        sh.run("CD /", prompt=r"SYS:> ")
         start = sh.pos
         sh.q.send("Shutdown\r")
         sh.wait(r"vinit: powering off$", start)

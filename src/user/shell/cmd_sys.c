@@ -109,28 +109,39 @@ int sh_run_program(int argc, char **argv, bool background)
         (strchr(argv[0], ':') || strchr(argv[0], '/') || !is_program(typed, path + 1)))
         return sh_fail(RC_FAIL, argv[0], "unknown command");
     uint64_t reg, con;
+    viper_handle_t watch;
     uint32_t handles[2];
     if (viper_handle_dup(sh.registry, &reg) != VIPER_OK)
         return sh_fail(RC_FAIL, argv[0], "no handles left");
     handles[0] = (uint32_t)reg;
-    con = io_console_for_child();
+    con = io_console_for_child(&watch);
     if (con == VIPER_HANDLE_INVALID && viper_timer_create(&con) != VIPER_OK) {
         viper_handle_close(reg);
         return sh_fail(RC_FAIL, argv[0], "no handles left");
     }
     handles[1] = (uint32_t)con;
     int64_t pid, reason, code;
-    int64_t r = viper_spawn(path, (const char *const *)argv, NULL, handles, 2, &pid);
+    /* A program starts in the shell's current directory when that is on the disk
+     * (libc reads $PWD); the boot filesystem is not a place libc's files can be. */
+    char pwd[PATH_LEN + 8];
+    const char *envp[] = { pwd, NULL };
+    snprintf(pwd, sizeof pwd, "PWD=%s", sh.paths.cwd);
+    int64_t r = viper_spawn(path, (const char *const *)argv,
+                            sh.paths.cwd[0] == '/' ? envp : NULL, handles, 2, &pid);
     if (r != VIPER_OK) {
         viper_handle_close(handles[0]);
         viper_handle_close(handles[1]);
+        viper_handle_close(watch);
         return sh_fail(RC_FAIL, argv[0], "%s", sh_strerror(r));
     }
     if (background) {
+        viper_handle_close(watch);   /* its output mixes with ours as it comes */
         io_printf("[pid %lld] %s\n", (long long)pid, argv[0]);
         return RC_OK;
     }
-    if (viper_wait(pid, 0, NULL, &reason, &code) != VIPER_OK)
+    r = viper_wait(pid, 0, NULL, &reason, &code);
+    io_console_done(watch);
+    if (r != VIPER_OK)
         return sh_fail(RC_FAIL, argv[0], "lost track of pid %lld", (long long)pid);
     return program_rc(argv[0], reason, code);
 }

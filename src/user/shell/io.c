@@ -3,9 +3,14 @@
  *
  * All of the shell's output passes through one buffer, so its bytes reach
  * the console in order whether they go to consoled or, with no console
- * server, straight to the kernel.  Children get a duplicate of the same
- * channel end: what they print and what the shell prints share one queue
- * and cannot overtake each other.
+ * server, straight to the kernel.  Each child gets a connection of its own
+ * (a shared channel end would hand one reader's reply to the other, since
+ * whoever receives first takes it); before opening it the shell waits for
+ * consoled to answer a CON_INFO on the shell's connection, which it does
+ * only after showing everything queued before it, so the child's output
+ * cannot overtake the shell's.  The shell keeps a second end of the child's
+ * connection and, once a foreground child has exited, makes the same round
+ * trip on it, so the next prompt cannot overtake the child's last words.
  */
 #include <proto/console.h>
 #include <stdarg.h>
@@ -132,12 +137,35 @@ size_t io_read(char *buf, size_t max)
     }
 }
 
-viper_handle_t io_console_for_child(void)
+/* A CON_INFO round trip on h: consoled answers only after what was queued before it. */
+static bool io_barrier(viper_handle_t h)
 {
-    uint64_t h;
+    struct con_request rq = { CON_INFO, 0, {0} };
+    struct con_reply rp;
+    struct viper_msg out = { (uint64_t)&rq, 8, 0, 0 };
+    struct viper_msg in = { (uint64_t)&rp, sizeof rp, 0, 0 };
+
+    return viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, NULL, NULL) == VIPER_OK;
+}
+
+viper_handle_t io_console_for_child(viper_handle_t *watch)
+{
+    uint64_t h, w;
 
     io_flush();
-    if (con == VIPER_HANDLE_INVALID || viper_handle_dup(con, &h) != VIPER_OK)
+    *watch = VIPER_HANDLE_INVALID;
+    if (con == VIPER_HANDLE_INVALID || !io_barrier(con) ||
+        viper_registry_open(registry, CON_NAME, &h) != VIPER_OK)
         return VIPER_HANDLE_INVALID;
+    if (viper_handle_dup(h, &w) == VIPER_OK)
+        *watch = (viper_handle_t)w;
     return (viper_handle_t)h;
+}
+
+void io_console_done(viper_handle_t watch)
+{
+    if (watch == VIPER_HANDLE_INVALID)
+        return;
+    io_barrier(watch);   /* the child is gone: no one else reads on this channel */
+    viper_handle_close(watch);
 }

@@ -21,5 +21,10 @@ void io_flush(void);
 /* Block until at least one byte is typed; returns how many (1..max) are in buf. */
 size_t io_read(char *buf, size_t max);
 
-/* A new handle to the console for a child (VIPER_HANDLE_INVALID if there is none). */
-viper_handle_t io_console_for_child(void);
+/* A new connection to the console for a child (VIPER_HANDLE_INVALID if there is
+ * none), after everything the shell wrote is shown; *watch is a second end of it. */
+viper_handle_t io_console_for_child(viper_handle_t *watch);
+
+/* After a foreground child has exited: wait until consoled has shown all it wrote
+ * (through watch, io_console_for_child's second end), then close watch. */
+void io_console_done(viper_handle_t watch);

@@ -242,9 +242,15 @@ int main(void)
     paths_init(&sh.paths);
     uint64_t fsd;
     const char *err;
-    if (viper_registry_open(sh.registry, FS_NAME, &fsd) == VIPER_OK) {   /* a disk to work on */
+    if (viper_registry_open(sh.registry, FS_NAME, &fsd) == VIPER_OK) {
+        /* A disk: it is the system volume (as fsd and every program see it), and the
+         * read-only boot filesystem stays reachable as BOOT: (and C:, where programs
+         * are run from). */
         viper_handle_close(fsd);
         paths_assign(&sh.paths, "DH0", "/", &err);
+        paths_assign(&sh.paths, "SYS", "/", &err);
+        paths_assign(&sh.paths, "BOOT", "", &err);
+        paths_cd(&sh.paths, "SYS:", "/");
     }
     edit_init(&ed, edit_out, complete_word, NULL);
     io_puts("ViperOS shell: Help lists the commands.\n");

@@ -4,6 +4,7 @@
 #include "fs_client.h"
 #include "path.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <viper/errors.h>
 #include <viper/handles.h>
@@ -13,7 +14,7 @@
 static uint64_t chan;          /* 0: not connected */
 static uint8_t *buf;           /* the transfer buffer, mapped read-write */
 static uint32_t generation;    /* bumped at every new connection */
-static char cwd[FS_PATH_MAX] = "/";
+static char cwd[FS_PATH_MAX];   /* "" until first use: then $PWD (set by the shell) or "/" */
 
 static void disconnect(void)
 {
@@ -116,12 +117,24 @@ int fs_call(struct fs_request *rq, const char *path, const char *path2,
     return VIPER_ERR_PEER_CLOSED;
 }
 
+/* The current directory, starting where the program's $PWD says (an absolute path). */
+static const char *current(void)
+{
+    if (!cwd[0]) {
+        const char *pwd = getenv("PWD");
+        if (!pwd || (pwd[0] != '/' && !strchr(pwd, ':')) ||
+            strlcpy(cwd, pwd, sizeof cwd) >= sizeof cwd)
+            strlcpy(cwd, "/", sizeof cwd);
+    }
+    return cwd;
+}
+
 int fs_abspath(const char *path, char *out, size_t size)
 {
     if (!path || !*path)
         return VIPER_ERR_NOT_FOUND;
     size_t cap = size < FS_PATH_MAX + 1 ? size : FS_PATH_MAX + 1;
-    return path_resolve(cwd, path, out, cap, FS_NAME_MAX) ? FS_ERR_NAME_TOO_LONG : VIPER_OK;
+    return path_resolve(current(), path, out, cap, FS_NAME_MAX) ? FS_ERR_NAME_TOO_LONG : VIPER_OK;
 }
 
 int fs_chdir(const char *abs)
@@ -131,5 +144,5 @@ int fs_chdir(const char *abs)
 
 const char *fs_cwd(void)
 {
-    return cwd;
+    return current();
 }

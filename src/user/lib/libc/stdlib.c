@@ -1,5 +1,5 @@
 /*
- * libc/stdlib.c - process exit and integer parsing.
+ * libc/stdlib.c - process exit, the environment and integer parsing.
  *
  * strtoull() is the one parser: optional white space and sign, a base prefix
  * ("0x" for base 0 or 16, "0" for base 0), then digits; it saturates on
@@ -10,7 +10,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <viper/sys.h>
+
+extern char **environ;   /* start.c */
+
+char *getenv(const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
 
 _Noreturn void exit(int code)
 {

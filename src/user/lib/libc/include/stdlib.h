@@ -14,6 +14,9 @@ _Noreturn void exit(int code);    /* flushes stdout and stderr, then viper_exit(
 _Noreturn void _Exit(int code);   /* ends the process without flushing */
 _Noreturn void abort(void);       /* prints "abort()" and exits with code 134 */
 
+/* The value of NAME=value in the environment main was given, or NULL. */
+char *getenv(const char *name);
+
 int atoi(const char *s);
 long atol(const char *s);
 long strtol(const char *s, char **end, int base);
