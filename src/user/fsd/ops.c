@@ -32,7 +32,7 @@ static struct {
 
 static const struct {
     const char *name, *prefix;
-} assigns[] = { { "SYS", "/" }, { "C", "/c/" } };
+} assigns[] = { { "SYS", "/" }, { "DH0", "/" }, { "C", "/c/" } };   /* as the shell names them */
 
 int fsd_ref_find(uint32_t ino)
 {
