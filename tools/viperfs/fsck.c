@@ -8,7 +8,8 @@
  *   3 directories from the root, breadth first: damaged blocks emptied, bad
  *     entries and second entries of one name removed, . and .. fixed, a
  *     directory reached twice unlinked (which is what breaks a loop)
- *   4 orphans reconnected into /lost+found (made if missing)
+ *   4 orphans reconnected into /lost+found (made if missing); a file with no
+ *     links left (unlinked while open) is freed instead, and that is no error
  *   5 link counts
  *   6 bitmaps and free counts rebuilt from what passes 2-4 found in use
  *
@@ -579,6 +580,36 @@ static bool reconnect(struct fsck *f, uint32_t lf, uint32_t ino)
     return false;
 }
 
+/* Clear bit n of a bitmap whose blocks are sound (a damaged one is rebuilt in pass 6). */
+static bool bit_release(struct fsck *f, uint32_t start, uint32_t magic, uint32_t n)
+{
+    uint32_t b = start + n / VIPERFS_BITMAP_BITS;
+    if (viperfs_block_check(blk(f, b), magic, b, NULL) != VIPER_OK ||
+        !viperfs_bit_get(blk(f, b), n % VIPERFS_BITMAP_BITS))
+        return false;
+    viperfs_bit_set(blk(f, b), n % VIPERFS_BITMAP_BITS, false);
+    viperfs_block_seal(blk(f, b), magic, b, 0);
+    dirty(f, b);
+    return true;
+}
+
+/* Finish deleting an inode that lost its last name while open: the inode, its blocks, their
+ * bitmap bits and the free counts, as fsd would have at the last close. */
+static void free_orphan(struct fsck *f, uint32_t ino)
+{
+    struct viperfs_super *sb = f->sb;
+    for (uint32_t b = 0; b < sb->block_count; b++)
+        if (f->bowner[b] == ino && bit_release(f, sb->bbitmap_start, VIPERFS_BBITMAP_MAGIC, b) &&
+            sb->free_blocks < sb->block_count)
+            sb->free_blocks++;
+    if (bit_release(f, sb->ibitmap_start, VIPERFS_IBITMAP_MAGIC, ino) &&
+        sb->free_inodes < sb->inode_count)
+        sb->free_inodes++;
+    super_put(f);
+    inode_clear(f, ino);
+    f->modified = true;
+}
+
 static void pass_orphans(struct fsck *f)
 {
     uint32_t lf = 0;
@@ -588,6 +619,14 @@ static void pass_orphans(struct fsck *f)
         bool dir = (inode(f, ino)->mode & VIPERFS_S_IFMT) == VIPERFS_S_IFDIR;
         if (dir ? f->visited[ino] : f->links[ino] > 0)
             continue;
+        if (!dir && inode(f, ino)->links == 0) {
+            /* unlinked while open when the system stopped: its deletion is finished here,
+             * as fsd does at mount; that is not damage (like ext4's orphan list) */
+            if (f->log)
+                fprintf(f->log, "fsck.viperfs: inode %u was unlinked while open; freed\n", ino);
+            free_orphan(f, ino);
+            continue;
+        }
         if (lf == 0)
             lf = lost_and_found(f);
         if (lf == 0 || lf == ino || !reconnect(f, lf, ino)) {

@@ -4,8 +4,9 @@
  * A fixed pool of 4 KiB buffers, found through a hash of block numbers and
  * kept on an LRU list; a pinned buffer (pins > 0) is never evicted.  File
  * data is written back lazily: a dirty data buffer goes to disk when it is
- * evicted, before any transaction commits (ordered mode: metadata never
- * points at blocks whose contents have not reached the disk), and at sync.
+ * evicted, before any transaction commits, with a flush between them and the
+ * journal (ordered mode: metadata never points at blocks whose contents
+ * have not reached the disk), and at sync.
  *
  * Metadata changes are grouped in the running transaction: bmeta() pins
  * the buffer and lists it.  txn_commit() writes the dirty data, logs the
@@ -244,14 +245,16 @@ void bdata(struct buf *b)
     b->dirty = true;
 }
 
-/* Every dirty buffer outside the transaction (file data) to the disk. */
-static int write_data(void)
+/* Every dirty buffer outside the transaction (file data) to the disk; *wrote says if any. */
+static int write_data(bool *wrote)
 {
+    *wrote = false;
     for (unsigned i = 0; i < nbufs; i++)
         if (bufs[i].valid && bufs[i].dirty && !bufs[i].in_txn) {
             int rc = write_out(&bufs[i]);
             if (rc != VIPER_OK)
                 return rc;
+            *wrote = true;
         }
     return VIPER_OK;
 }
@@ -274,7 +277,12 @@ int txn_commit(void)
         txn_abort();
         return VIPER_ERR_LIMIT;
     }
-    int rc = write_data();
+    /* Ordered data: durable before the commit block can be.  Between two flushes a disk
+     * may persist writes in any order, and the commit's checksum covers only the log. */
+    bool wrote;
+    int rc = write_data(&wrote);
+    if (rc == VIPER_OK && wrote && ntxn > 0)
+        rc = blkio_dev.flush(NULL);
     if (rc != VIPER_OK || ntxn == 0) {
         if (rc != VIPER_OK)
             txn_abort();

@@ -3,7 +3,8 @@
  *
  * Startup handles: 0 the registry (CREATE; fsd opens "BLK0:" through it and
  * registers "FSD:"), 1 the console channel when there is one.  At start fsd
- * connects to blkd, replays the journal and mounts; if that fails it says
+ * connects to blkd, replays the journal, mounts, and frees the files that
+ * were unlinked while open when it last stopped; if that fails it says
  * why and still serves, answering every request with IO, so clients get an
  * error instead of a server that keeps restarting.
  *
@@ -164,6 +165,29 @@ static _Noreturn void serve_forever(void)
     }
 }
 
+/* Free inodes that have no name left: files unlinked while open when fsd last stopped
+ * (nothing is open now).  Each is its own transaction. */
+static int free_orphans(void)
+{
+    unsigned n = 0;
+    for (uint32_t ino = VIPERFS_ROOT_INO + 1; ino < fs.sb.inode_count; ino++) {
+        struct viperfs_inode in;
+        if (inode_get(ino, &in) != VIPER_OK || in.links != 0)
+            continue;
+        int rc = inode_free(ino);
+        if (rc == VIPER_OK)
+            rc = fsd_commit();
+        else
+            fsd_abort();
+        if (rc != VIPER_OK)
+            return rc;
+        n++;
+    }
+    if (n)
+        printf("fsd: freed %u file%s unlinked while open\n", n, n == 1 ? "" : "s");
+    return VIPER_OK;
+}
+
 /* Connect to blkd, replay the journal, check the superblock, mark the filesystem in use. */
 static int mount(uint64_t reg, const char **why)
 {
@@ -187,7 +211,10 @@ static int mount(uint64_t reg, const char **why)
     fs.sb.mount_time = fsd_now();
     super_dirty();
     *why = "cannot write the superblock";
-    return fsd_commit();
+    if ((rc = fsd_commit()) != VIPER_OK)
+        return rc;
+    *why = "cannot free the files unlinked while open";
+    return free_orphans();
 }
 
 int main(void)
