@@ -209,12 +209,20 @@ def t_crash_orphan(ctx):
         q.kill()
         fsck_clean(ctx, img, "after a crash with an unlinked file open")
         notes = len(ctx.notes)
-        run_user(ctx, "crash_check", timeout=30)
+        out, _ = run_user(ctx, "crash_check", timeout=30)
         del ctx.notes[notes:]
         fsck_clean(ctx, img, "after the next boot")
+        m = re.search(r"^UTEST %s INFO crash_check\.writable: free blocks (\d+)$"
+                      % re.escape(ctx.nonce), out, re.MULTILINE)
+        free_after = int(m.group(1)) if m else -1
+        if free_after < free_open + 300000 // 4096:
+            raise Fail("%s blocks free after the next boot, %d while the unlinked file was "
+                       "open: its blocks did not come back" % (m.group(1) if m else "no count of",
+                                                              free_open))
     finally:
         os.unlink(img)
-    ctx.note("%d blocks free while the file was open" % free_open)
+    ctx.note("%d blocks free while the file was open, %d after the next boot"
+             % (free_open, free_after))
 
 
 # ---- power cut: writes after the last flush may be lost, in any combination ------------------

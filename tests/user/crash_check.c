@@ -65,6 +65,9 @@ static void case_writable(void)
     UT_CHECK(memcmp(data, back, sizeof data) == 0);
     UT_CHECK_EQ(close(fd), 0);
     UT_CHECK_EQ(unlink("/after-crash"), 0);
+    struct statfs sf;
+    UT_CHECK_EQ(statfs("/", &sf), 0);
+    UT_INFO("free blocks %llu", (unsigned long long)sf.f_bfree);
 }
 
 int main(int argc, char **argv, char **envp)
