@@ -272,7 +272,8 @@ def read_write_log(path):
 
 def cut_images(base, entries, rng, n, at=None):
     """n disk images as a power cut could leave them: all writes before a chosen flush (or the
-    flush at index `at`), and any subset of the writes between it and the next flush.
+    flush at index `at`), and any subset of the writes between it and the next flush, one in
+    four of those torn (only some of its 512-byte sectors written; a disk promises no more).
     Yields (description, bytes)."""
     flushes = [i for i, e in enumerate(entries) if e is None]
     cuts = sorted(rng.choice(flushes + [len(entries)]) for _ in range(n)) if flushes else []
@@ -290,12 +291,18 @@ def cut_images(base, entries, rng, n, at=None):
                 break
             after.append(e)
         kept = [e for e in after if rng.random() < 0.5]
-        img = bytearray(disk)
+        img, torn = bytearray(disk), 0
         for off, data in kept:
-            img[off:off + len(data)] = data
-        yield ("flush %d of %d, then %d of the %d writes after it"
+            if len(data) > LOG_SECTOR and rng.random() < 0.25:   # torn: some sectors only
+                torn += 1
+                for s in range(0, len(data), LOG_SECTOR):
+                    if rng.random() < 0.5:
+                        img[off + s:off + s + LOG_SECTOR] = data[s:s + LOG_SECTOR]
+            else:
+                img[off:off + len(data)] = data
+        yield ("flush %d of %d, then %d of the %d writes after it (%d torn)"
                % (flushes.index(k) + 1 if k in flushes else len(flushes), len(flushes),
-                  len(kept), len(after)), bytes(img))
+                  len(kept), len(after), torn), bytes(img))
 
 
 def powercut_runs():
