@@ -105,11 +105,11 @@ int fsd_get_path(const struct fsd_client *c, uint64_t off, uint32_t len, char *o
     return VIPER_ERR_NOT_FOUND;
 }
 
-/* Resolve a whole path; too many symlinks is ELOOP. */
+/* Resolve a whole path; too many symlinks is ELOOP, a file in the middle ENOTDIR. */
 int fsd_lookup(const char *path, bool follow, uint32_t *ino)
 {
     int rc = viperfs_namei(&fs, path, follow, ino);
-    return rc == VIPER_ERR_LIMIT ? FS_ERR_LOOP : rc;
+    return rc == VIPER_ERR_LIMIT ? FS_ERR_LOOP : rc == VIPER_ERR_INVALID ? FS_ERR_NOT_A_DIR : rc;
 }
 
 /* Split path into its parent directory (resolved) and last name. */

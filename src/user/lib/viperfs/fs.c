@@ -268,7 +268,7 @@ int viperfs_namei(struct viperfs *fs, const char *path, bool follow_last, uint32
             continue;
         }
         if (!last && (in.mode & VIPERFS_S_IFMT) != VIPERFS_S_IFDIR)
-            return VIPER_ERR_NOT_FOUND;
+            return VIPER_ERR_INVALID;   /* ENOTDIR */
         cur = child;
         p = rest;
     }

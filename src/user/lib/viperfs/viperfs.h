@@ -104,7 +104,8 @@ int viperfs_dir_iterate(struct viperfs *fs, uint32_t dir, const struct viperfs_i
                         viperfs_dir_fn fn, void *arg);
 int viperfs_lookup(struct viperfs *fs, uint32_t dir, const char *name, size_t len, uint32_t *ino);
 /* Resolve an absolute or root-relative path; symlinks are followed (the last one only
- * if follow_last), at most 8 per call.  NOT_FOUND, BAD_FORMAT, LIMIT (loop). */
+ * if follow_last), at most 8 per call.  NOT_FOUND, INVALID (a component before the last is
+ * not a directory: ENOTDIR), BAD_FORMAT, LIMIT (a symlink loop, or the path is too long). */
 int viperfs_namei(struct viperfs *fs, const char *path, bool follow_last, uint32_t *ino);
 
 /* ---- journal.c ---- */
