@@ -44,7 +44,8 @@
 
 /* kstat(): kernel counters (tests compare them before and after to find leaks). */
 struct viper_kstat {
-    uint64_t free_pages;      /* free physical pages */
+    uint64_t free_pages;      /* free physical pages, counting empty slabs the kernel heap
+                                 keeps cached (it gives them back on demand) */
     uint64_t total_pages;     /* pages the allocator manages */
     uint64_t heap_bytes;      /* bytes handed out by kmalloc */
     uint64_t processes;       /* live processes (zombies included) */

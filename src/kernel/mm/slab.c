@@ -177,6 +177,17 @@ static void slab_reclaim(void)
     }
 }
 
+size_t slab_cached_pages(void)
+{
+    size_t pages = 0;
+    struct list *pos;
+    list_for_each(pos, &slab_caches) {
+        const struct slab_cache *c = container_of(pos, struct slab_cache, link);
+        pages += (size_t)c->nempty << c->order;
+    }
+    return pages;
+}
+
 /* pmm_alloc_pages, retried once after reclaiming empty slabs. */
 static uint64_t slab_pages(unsigned order)
 {

@@ -82,7 +82,7 @@ int64_t sys_kstat(struct trap_frame *tf)
     if (tf->x[0] & 7)
         return VIPER_ERR_INVALID;
     struct viper_kstat k = {
-        .free_pages = pmm_free_count(),
+        .free_pages = pmm_free_count() + slab_cached_pages(),   /* both are free for the asking */
         .total_pages = pmm_total_count(),
         .heap_bytes = kmalloc_in_use(),
         .processes = proc_count(),

@@ -37,3 +37,6 @@ void kfree(void *ptr);
 
 /* Bytes currently handed out by kmalloc (rounded to the size class). */
 size_t kmalloc_in_use(void);
+
+/* Pages held by empty slabs the caches keep (handed back whenever the pmm runs dry). */
+size_t slab_cached_pages(void);
