@@ -7,8 +7,9 @@
  * Kernel-mode sync exceptions and IRQs, and lower-EL ones, are expected;
  * the rest mean something is badly wrong and end in trap_unexpected().
  *
- * The lower-EL sync entry has a lean path for the system calls of
- * syscall_lean_table (syscall.c): see el0_sync below.
+ * The lower-EL sync entry is the system-call path: it calls the handlers
+ * itself, with a lean path for a few calls (see el0_sync below, and
+ * docs/bench.md for what each step costs under QEMU).
  */
 
 #define TF_SIZE     288
@@ -151,7 +152,7 @@ exception_vectors:
  * cannot change under it, there is nothing to reschedule, and a kill of
  * this process can only have been decided while it was off the CPU, which
  * it left and came back to through the full path.  Everything else (other
- * calls, faults, FP traps) takes the full frame and trap_sync.
+ * calls, faults, FP traps) takes the full frame: el0_sync_full.
  * Cost: 30 instructions and one indirect call more than the floor; the
  * frame's top page is the only stack touched.
  */
