@@ -32,7 +32,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro --no-warn-rwx-seg
 # ld.lld and older GNU ld do not know --no-warn-rwx-segments
 KLDFLAGS := $(if $(shell $(KLD) --help 2>/dev/null | grep -q no-warn-rwx && echo y),$(KLDFLAGS),$(filter-out --no-warn-rwx-segments,$(KLDFLAGS)))
 
-.PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb gdb test test-host test-kernel test-clang \
+.PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb disk-reset gdb test test-host test-kernel test-clang \
         test-crash doctor deps clean help grade labs lab
 .DEFAULT_GOAL := all
 
@@ -87,17 +87,26 @@ include mk/user.mk
 
 # ---- running ---------------------------------------------------------------
 QEMU_OPTS = --image $(IMAGE) --gic $(GIC) --smp $(SMP) --mem $(MEM) --el $(EL) \
-            --append "$(BOOTARGS)" --initrd $(INITRD)
+            --append "$(BOOTARGS)" --initrd $(INITRD) --disk $(USER_DISK)
+
+# Your disk: a copy of the reference image (build/disk.img, mk/viperfs.mk) made once and
+# then kept across builds, so what you write is there next time; `make disk-reset` starts over.
+USER_DISK := $(BUILD)/user-disk.img
+$(USER_DISK): | $(BUILD)/disk.img
+	cp $(BUILD)/disk.img $@
+disk-reset:
+	rm -f $(USER_DISK)
+	@$(MAKE) --no-print-directory $(USER_DISK)
 
 # qemu and test first make sure the packages are there, then re-run make so
 # that the toolchain probe in mk/toolchain.mk sees what was just installed.
 qemu: deps
 	@$(MAKE) --no-print-directory qemu-run
-qemu-run: kernel $(INITRD)
+qemu-run: kernel $(INITRD) $(USER_DISK)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS) --screen
-qemu-nox: kernel $(INITRD)
+qemu-nox: kernel $(INITRD) $(USER_DISK)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS)
-qemu-gdb: kernel $(INITRD)
+qemu-gdb: kernel $(INITRD) $(USER_DISK)
 	$(PYTHON) tools/run-qemu $(QEMU_OPTS) --gdb --gdbinit .gdbinit --elf $(KELF)
 gdb:
 	@test -f .gdbinit || { echo "run 'make qemu-gdb' in another terminal first"; exit 1; }

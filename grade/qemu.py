@@ -47,7 +47,7 @@ def _mem_arg(mem):
 
 def qemu_command(image, *, gic=2, smp=1, mem="256M", el=1, cpu="cortex-a72",
                  append="", initrd=None, dtb=None, display=False, gdb_port=None,
-                 halted=False, monitor=None, machine_opts=(), extra=()):
+                 halted=False, monitor=None, machine_opts=(), extra=(), reboot=False):
     """Build the QEMU argv for booting `image` on the virt machine.
 
     gic: 2 or 3.  el: 1, or 2 (adds virtualization=on so the kernel enters at
@@ -55,6 +55,8 @@ def qemu_command(image, *, gic=2, smp=1, mem="256M", el=1, cpu="cortex-a72",
     stdio (Ctrl-A X quits, Ctrl-A C switches); "none" disables it; any other
     string is passed to -monitor.  machine_opts: extra `-M virt,...` options
     (e.g. "dumpdtb=FILE").  extra: further argv words appended at the end.
+    reboot: let a reset restart the machine (interactive use); by default a
+    reset ends QEMU, so a test sees it.
     """
     if int(gic) not in (2, 3):
         raise ValueError("gic must be 2 or 3, not %r" % (gic,))
@@ -83,7 +85,9 @@ def qemu_command(image, *, gic=2, smp=1, mem="256M", el=1, cpu="cortex-a72",
     # exit; -nic none drops virt's default PCI NIC, whose option ROM
     # (efi-virtio.rom, package ipxe-qemu) is not installed with
     # --no-install-recommends and whose absence stops QEMU from starting.
-    argv += ["-global", "virtio-mmio.force-legacy=false", "-no-reboot", "-nic", "none"]
+    argv += ["-global", "virtio-mmio.force-legacy=false", "-nic", "none"]
+    if not reboot:
+        argv.append("-no-reboot")
     if gdb_port is not None:
         argv += ["-gdb", "tcp:127.0.0.1:%d" % int(gdb_port)]
     if halted:
