@@ -384,8 +384,9 @@
 
 /*
  * dev_info: Device index (0, 1, ...) from the DTB: its MMIO base and size, and id = kind << 32
- * | virtio device ID (kind: VIPER_DEV_*). NOT_FOUND past the last one. The kernel's own console
- * UART is not listed.
+ * | virtio device ID (kind: VIPER_DEV_*). NOT_FOUND past the last one. The console UART is
+ * listed too (kind VIPER_DEV_PL011): binding its IRQ hands its RX and interrupt-driven TX to
+ * the caller (consoled), while the kernel keeps writing its own log polled.
  *   args:    uint64_t root, uint64_t index
  *   results: uint64_t base, uint64_t size, uint64_t id
  *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND

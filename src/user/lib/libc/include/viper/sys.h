@@ -262,8 +262,10 @@ int64_t viper_timer_set(uint64_t handle, uint64_t deadline_ns);
 
 /*
  * Device index (0, 1, ...) from the DTB: its MMIO base and size, and id = kind << 32 | virtio
- * device ID (kind: VIPER_DEV_*). NOT_FOUND past the last one. The kernel's own console UART is
- * not listed. Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND.
+ * device ID (kind: VIPER_DEV_*). NOT_FOUND past the last one. The console UART is listed too
+ * (kind VIPER_DEV_PL011): binding its IRQ hands its RX and interrupt-driven TX to the caller
+ * (consoled), while the kernel keeps writing its own log polled. Errors: VIPER_ERR_BAD_HANDLE,
+ * VIPER_ERR_ACCESS_DENIED, VIPER_ERR_NOT_FOUND.
  */
 int64_t viper_dev_info(uint64_t root, uint64_t index, uint64_t *base_out, uint64_t *size_out,
                        uint64_t *id_out);
