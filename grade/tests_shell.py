@@ -19,8 +19,9 @@ shell_supervision: Break (kill) blkd, consoled and the shell itself; vinit logs
 shell_disk: with fsd serving a ViperFS image, the disk is SYS: (and DH0:), the
   boot filesystem BOOT: and C:; Type, Dir, List, CD, MakeDir, Copy (from the
   boot filesystem and on the disk), Rename, Delete, a program run in a disk
-  directory works there; after Shutdown the host reads the image back and
-  fsck finds it clean.
+  directory works there; after Reboot the next boot's shell reads what was
+  written, and after Shutdown the host reads the image back and fsck finds
+  it clean.
 
 Lines printed while the shell waits at its prompt (vinit's log, a background
 program) may follow the prompt on the same line: those are matched unanchored.
@@ -385,6 +386,16 @@ def t_shell_disk(ctx):
         need(r"^sh_cwd: /new-%s: %s$" % (tok, re.escape(files["etc/motd"].decode().splitlines()[0])),
              out, "a program run from a disk directory")
         sh.run("CD /", prompt=r"SYS:> ")
+        start = sh.pos
+        sh.q.send("Reboot\r")
+        sh.wait(r"vinit: rebooting$", start)
+        sh.q.wait_exit(timeout=CMD_TIMEOUT)   # -no-reboot: the reset ends QEMU
+        tests_fs.fsck_clean(img)
+        # What the shell wrote is there after the reboot, read by the next boot's shell.
+        sh = Shell(ctx, extra=tests_fs.blk_args(img))
+        out = sh.run("Type new-%s/m3" % tok)
+        need(r"^%s$" % re.escape(files["etc/motd"].decode().strip()), out,
+             "the file written before Reboot, in the next boot")
         start = sh.pos
         sh.q.send("Shutdown\r")
         sh.wait(r"vinit: powering off$", start)
