@@ -299,23 +299,11 @@ static _Noreturn void serve_forever(void)
     }
 }
 
-/* The first startup handle of an object type, from index `from` on. */
-static uint64_t startup_of_type(unsigned from, uint64_t want)
-{
-    for (unsigned i = from; i < 8; i++) {
-        uint64_t h = viper_startup_handle(i), type = 0, rights = 0;
-        if (h != VIPER_HANDLE_INVALID && viper_cap_query(h, &type, &rights) == VIPER_OK &&
-            type == want)
-            return h;
-    }
-    return VIPER_HANDLE_INVALID;
-}
-
 int main(void)
 {
     uint64_t reg = viper_startup_handle(0);
-    uint64_t dev = startup_of_type(1, VIPER_OBJ_DEVICE);
-    uint64_t dma_root = startup_of_type(1, VIPER_OBJ_DEVROOT);
+    uint64_t dev = viper_startup_find(1, VIPER_OBJ_DEVICE);
+    uint64_t dma_root = viper_startup_find(1, VIPER_OBJ_DEVROOT);
     if (dev == VIPER_HANDLE_INVALID || dma_root == VIPER_HANDLE_INVALID) {
         printf("blkd: no device or DMA root among the startup handles\n");
         return 1;

@@ -61,20 +61,10 @@ static uint64_t feed(void)
     return total;
 }
 
-static uint64_t startup_of_type(uint64_t want)
-{
-    for (unsigned i = 1; i < 8; i++) {
-        uint64_t h = viper_startup_handle(i), type = 0, rights = 0;
-        if (h != VIPER_HANDLE_INVALID && viper_cap_query(h, &type, &rights) == VIPER_OK &&
-            type == want)
-            return h;
-    }
-    return VIPER_HANDLE_INVALID;
-}
-
 int main(void)
 {
-    uint64_t dev = startup_of_type(VIPER_OBJ_DEVICE), root = startup_of_type(VIPER_OBJ_DEVROOT);
+    uint64_t dev = viper_startup_find(1, VIPER_OBJ_DEVICE);
+    uint64_t root = viper_startup_find(1, VIPER_OBJ_DEVROOT);
     uint64_t timer = 0;
     int64_t rc = dev && root ? virtio_open(dev, &vd) : VIPER_ERR_BAD_HANDLE;
     if (rc == VIPER_OK && vd.device_id != VIRTIO_ID_ENTROPY)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <viper/handles.h>
+#include <viper/sys.h>
 #include <viper/types.h>
 
 #define STARTUP_HANDLES_MAX 8
@@ -21,6 +22,16 @@ static unsigned nstartup;
 viper_handle_t viper_startup_handle(unsigned i)
 {
     return i < nstartup ? startup_handles[i] : VIPER_HANDLE_INVALID;
+}
+
+viper_handle_t viper_startup_find(unsigned from, uint64_t type)
+{
+    for (unsigned i = from; i < nstartup; i++) {
+        uint64_t t = 0;
+        if (viper_cap_query(startup_handles[i], &t, NULL) == VIPER_OK && t == type)
+            return startup_handles[i];
+    }
+    return VIPER_HANDLE_INVALID;
 }
 
 int main(int argc, char **argv, char **envp);

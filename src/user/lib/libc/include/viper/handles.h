@@ -10,3 +10,8 @@
 
 /* The i-th startup handle, or VIPER_HANDLE_INVALID. */
 viper_handle_t viper_startup_handle(unsigned i);
+
+/* The first startup handle from index `from` on whose object is of type
+ * (VIPER_OBJ_*), or VIPER_HANDLE_INVALID: how a server finds its device and
+ * DMA root whatever else it was given. */
+viper_handle_t viper_startup_find(unsigned from, uint64_t type);
