@@ -1,7 +1,7 @@
 """grade/tests_fs.py - ViperFS and fsd on a disk image the grader makes.
 
-Each test builds the host tools (tools/viperfs: mkfs.viperfs, fsck.viperfs,
-viperfs) with the host cc, makes a 32 MiB image holding nonce-derived files,
+Each test uses the host tools (tools/viperfs: mkfs.viperfs, fsck.viperfs,
+viperfs; built once per run by tests_files.tools), makes a 32 MiB image holding nonce-derived files,
 boots a test program as init with the image as a virtio-blk disk, and then
 checks the image on the host: fsck.viperfs -n must find it clean, and the
 files the guest wrote must hold exactly what the guest was asked to write.
@@ -12,7 +12,6 @@ fs_persist: two boots on one image (tests/user/fs_persist.c): the first
 writes and fsyncs, the second reads the files back.
 """
 
-import atexit
 import os
 import random
 import re
@@ -20,42 +19,19 @@ import shutil
 import subprocess
 import tempfile
 
+from tests_files import tools
 from tests_kernel import Fail, test
 from tests_user import run_user
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MASK = (1 << 64) - 1
 FNV_INIT = 0xcbf29ce484222325
-_tools = {}
 
 
 def fnv1a(data, h=FNV_INIT):
     for b in data:
         h = ((h ^ b) * 0x100000001b3) & MASK
     return h
-
-
-def host_tools():
-    """Compile the host tools once per grader run; a dict name -> path."""
-    if _tools:
-        return _tools
-    out = tempfile.mkdtemp(prefix="viper-fstools-")
-    atexit.register(shutil.rmtree, out, True)
-    lib = sorted(os.path.join(ROOT, "src/user/lib/viperfs", f)
-                 for f in os.listdir(os.path.join(ROOT, "src/user/lib/viperfs")) if f.endswith(".c"))
-    tools = os.path.join(ROOT, "tools/viperfs")
-    core = [os.path.join(tools, f) for f in ("image.c", "mkfs.c", "fsck.c")]
-    flags = ["-std=gnu11", "-O2", "-I" + os.path.join(ROOT, "src/user/lib"),
-             "-I" + os.path.join(ROOT, "src/include"), "-I" + tools]
-    for name, main, srcs in (("mkfs", "mkfs_main.c", core), ("fsck", "fsck_main.c", core),
-                             ("viperfs", "viperfs_main.c", core[:1])):
-        path = os.path.join(out, name)
-        r = subprocess.run([os.environ.get("HOSTCC", "cc")] + flags + ["-o", path,
-                           os.path.join(tools, main)] + srcs + lib, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise Fail("cannot build the host tools: %s" % r.stderr.strip()[:300])
-        _tools[name] = path
-    return _tools
 
 
 def key_of(nonce):
@@ -86,7 +62,7 @@ def blk_args(path):
             "-device", "virtio-blk-device,drive=d0")
 
 
-def make_image(nonce, workdir, size="32M"):
+def make_image(ctx, nonce, workdir, size="32M"):
     """An image with /etc/motd and /data/random (nonce-derived); (path, files)."""
     tree = os.path.join(workdir, "tree")
     files = {"etc/motd": ("motd for %s\n" % nonce).encode(),
@@ -97,22 +73,22 @@ def make_image(nonce, workdir, size="32M"):
             f.write(data)
     os.makedirs(os.path.join(tree, "c"), exist_ok=True)
     img = os.path.join(workdir, "disk.img")
-    r = subprocess.run([host_tools()["mkfs"], "-q", "-t", "0", "-s", size, "-d", tree, img],
+    r = subprocess.run([tools(ctx)["mkfs.viperfs"], "-q", "-t", "0", "-s", size, "-d", tree, img],
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise Fail("mkfs.viperfs failed: %s" % (r.stderr or r.stdout).strip())
     return img, files
 
 
-def fsck_clean(img):
-    r = subprocess.run([host_tools()["fsck"], "-n", img], capture_output=True, text=True)
+def fsck_clean(ctx, img):
+    r = subprocess.run([tools(ctx)["fsck.viperfs"], "-n", img], capture_output=True, text=True)
     if r.returncode != 0:
         raise Fail("fsck.viperfs -n exit %d after the run: %s"
                    % (r.returncode, " / ".join(r.stdout.strip().splitlines()[:4])))
 
 
-def host_cat(img, path):
-    r = subprocess.run([host_tools()["viperfs"], "cat", img, path], capture_output=True)
+def host_cat(ctx, img, path):
+    r = subprocess.run([tools(ctx)["viperfs"], "cat", img, path], capture_output=True)
     if r.returncode != 0:
         raise Fail("viperfs cat %s: %s" % (path, r.stderr.decode(errors="replace").strip()))
     return r.stdout
@@ -128,7 +104,7 @@ def t_fs_basic(ctx):
     """fsd: host files read, files written, large, many, rename, dirs, symlinks; fsck clean."""
     work = tempfile.mkdtemp(prefix="viper-fs-")
     try:
-        img, files = make_image(ctx.nonce, work)
+        img, files = make_image(ctx, ctx.nonce, work)
         ctx.opts["extra"] = blk_args(img)
         text, _ = run_user(ctx, "fs_basic", timeout=90)
         seen = {}
@@ -142,18 +118,18 @@ def t_fs_basic(ctx):
             if seen.get(path) != want:
                 raise Fail("guest read %s as %s, the image has size %d fnv %016x"
                            % (path, seen.get(path), want[0], want[1]))
-        fsck_clean(img)
-        hello = host_cat(img, "/out/hello.txt")
+        fsck_clean(ctx, img)
+        hello = host_cat(ctx, img, "/out/hello.txt")
         if hello != ("hello from ViperOS, nonce %s\n" % ctx.nonce).encode():
             raise Fail("/out/hello.txt on the image holds %r" % hello[:80])
-        large = host_cat(img, "/out/large")
+        large = host_cat(ctx, img, "/out/large")
         want = pattern(ctx.nonce, 4400 * 1024 + 777)
         if large != want:
             at = next((i for i in range(min(len(large), len(want))) if large[i] != want[i]),
                       min(len(large), len(want)))
             raise Fail("/out/large on the image differs at byte %d (size %d, want %d)"
                        % (at, len(large), len(want)))
-        if host_cat(img, "/out/b") != b"contents of a":
+        if host_cat(ctx, img, "/out/b") != b"contents of a":
             raise Fail("/out/b does not hold what was renamed over it")
         figures = re.findall(r"^bench: (fsd_\w+) ([0-9.]+) (.+)$", text, re.MULTILINE)
         if figures:
@@ -167,18 +143,18 @@ def t_fs_persist(ctx):
     """fsd: a file written and fsynced in one boot reads back in the next; fsck clean between."""
     work = tempfile.mkdtemp(prefix="viper-fs-")
     try:
-        img, _ = make_image(ctx.nonce, work)
+        img, _ = make_image(ctx, ctx.nonce, work)
         ctx.opts["extra"] = blk_args(img)
         text, _ = run_user(ctx, "fs_persist", timeout=60)
         if "phase write" not in info(text, ctx.nonce, "fs_persist", "write"):
             raise Fail("the first boot did not write")
-        fsck_clean(img)
-        if host_cat(img, "/persist/data") != pattern(ctx.nonce, 300 * 1024 + 5):
+        fsck_clean(ctx, img)
+        if host_cat(ctx, img, "/persist/data") != pattern(ctx.nonce, 300 * 1024 + 5):
             raise Fail("/persist/data on the image is not what the guest wrote")
         text, _ = run_user(ctx, "fs_persist", timeout=60)
         if "phase verify" not in info(text, ctx.nonce, "fs_persist", "verify"):
             raise Fail("the second boot did not find the files")
-        fsck_clean(img)
+        fsck_clean(ctx, img)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -206,7 +182,7 @@ def t_fs_crash(ctx):
     synced = {}
     replayed = 0
     try:
-        img, _ = make_image(ctx.nonce, work)
+        img, _ = make_image(ctx, ctx.nonce, work)
         ctx.opts["extra"] = blk_args(img)
         nonce = re.escape(ctx.nonce)
         rounds = crash_rounds()
@@ -225,14 +201,14 @@ def t_fs_crash(ctx):
             if re.search(r"^UTEST %s FAIL" % nonce, text, re.MULTILINE):
                 raise Fail("round %d: %s" % (rnd, re.search(r"^UTEST %s FAIL (.*)$" % nonce,
                                                             text, re.MULTILINE).group(1)))
-            r = subprocess.run([host_tools()["fsck"], img], capture_output=True, text=True)
+            r = subprocess.run([tools(ctx)["fsck.viperfs"], img], capture_output=True, text=True)
             if r.returncode not in (0, 1) or "0 problems found" not in r.stdout:
                 raise Fail("round %d: fsck after the crash (exit %d): %s"
                            % (rnd, r.returncode, " / ".join(r.stdout.strip().splitlines()[:5])))
             replayed += "journal: replayed" in r.stdout
-            fsck_clean(img)
+            fsck_clean(ctx, img)
             out = os.path.join(work, "extract%d" % rnd)
-            r = subprocess.run([host_tools()["viperfs"], "extract", img, "/w", out],
+            r = subprocess.run([tools(ctx)["viperfs"], "extract", img, "/w", out],
                                capture_output=True, text=True)
             if r.returncode != 0:
                 raise Fail("round %d: viperfs extract /w: %s" % (rnd, r.stderr.strip()))
@@ -255,11 +231,11 @@ def t_fs_stress(ctx):
     nothing and gets its space back; fsck clean."""
     work = tempfile.mkdtemp(prefix="viper-fs-")
     try:
-        img, _ = make_image(ctx.nonce, work, size="8M")
+        img, _ = make_image(ctx, ctx.nonce, work, size="8M")
         ctx.opts["extra"] = blk_args(img)
         run_user(ctx, "fs_stress", timeout=90)
-        fsck_clean(img)
-        r = subprocess.run([host_tools()["viperfs"], "ls", img, "/two"], capture_output=True,
+        fsck_clean(ctx, img)
+        r = subprocess.run([tools(ctx)["viperfs"], "ls", img, "/two"], capture_output=True,
                            text=True)
         if r.returncode != 0 or "child-1" not in r.stdout or "child-2" not in r.stdout:
             raise Fail("the children's files are not on the image: %s" % (r.stdout or r.stderr))
@@ -277,8 +253,8 @@ def crc32c(data):
     return crc ^ 0xffffffff
 
 
-def host_stat(img, path):
-    r = subprocess.run([host_tools()["viperfs"], "stat", img, path], capture_output=True,
+def host_stat(ctx, img, path):
+    r = subprocess.run([tools(ctx)["viperfs"], "stat", img, path], capture_output=True,
                        text=True)
     m = re.match(r"ino (\d+) .* direct (\d+)", r.stdout)
     if r.returncode != 0 or not m:
@@ -318,16 +294,16 @@ def t_fs_corrupt(ctx):
     import struct
     work = tempfile.mkdtemp(prefix="viper-fs-")
     try:
-        img, _ = make_image(ctx.nonce, work)
+        img, _ = make_image(ctx, ctx.nonce, work)
         ctx.opts["extra"] = blk_args(img)
         # /data's directory block: one byte flipped (bad checksum)
-        _, data_block = host_stat(img, "/data")
+        _, data_block = host_stat(ctx, img, "/data")
         with open(img, "rb") as f:
             f.seek(data_block * 4096 + 100)
             byte = f.read(1)[0]
         poke(img, data_block * 4096 + 100, bytes([byte ^ 0x40]))
         # /etc/motd's inode: direct[0] far past the end, checksum made valid again
-        ino, _ = host_stat(img, "/etc/motd")
+        ino, _ = host_stat(ctx, img, "/etc/motd")
         with open(img, "rb") as f:
             itable = struct.unpack_from("<I", f.read(256), 64)[0]
             f.seek((itable + ino // 16) * 4096 + (ino % 16) * 256)
@@ -341,14 +317,14 @@ def t_fs_corrupt(ctx):
                             "stat /data": 0, "stat /data/random": BAD_FORMAT,
                             "open /data/random": BAD_FORMAT, "create /ok.txt": 0,
                             "write /ok.txt": 12}, "damaged directory and inode")
-        r = subprocess.run([host_tools()["fsck"], "-n", img], capture_output=True, text=True)
+        r = subprocess.run([tools(ctx)["fsck.viperfs"], "-n", img], capture_output=True, text=True)
         if r.returncode != 4:
             raise Fail("fsck.viperfs -n on the damaged image: exit %d, want 4" % r.returncode)
-        r = subprocess.run([host_tools()["fsck"], img], capture_output=True, text=True)
+        r = subprocess.run([tools(ctx)["fsck.viperfs"], img], capture_output=True, text=True)
         if r.returncode != 1:
             raise Fail("fsck.viperfs repair: exit %d, want 1: %s" % (r.returncode, r.stdout[-300:]))
-        fsck_clean(img)
-        if host_cat(img, "/ok.txt") != b"still works\n":
+        fsck_clean(ctx, img)
+        if host_cat(ctx, img, "/ok.txt") != b"still works\n":
             raise Fail("/ok.txt, written on the damaged filesystem, is not on the image")
         # the superblock and its backup: the mount is refused, every request gets IO
         poke(img, 0, b"XXXX")
@@ -356,7 +332,7 @@ def t_fs_corrupt(ctx):
         got = probes(ctx, img)
         expect_probes(got, {"statfs": IO, "stat /etc/motd": IO, "create /ok.txt": IO},
                       "no superblock")
-        r = subprocess.run([host_tools()["fsck"], img], capture_output=True, text=True)
+        r = subprocess.run([tools(ctx)["fsck.viperfs"], img], capture_output=True, text=True)
         if r.returncode != 8:
             raise Fail("fsck.viperfs with no superblock: exit %d, want 8" % r.returncode)
     finally:
