@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 
-from tests_files import tools
+from tests_files import fsck_clean, tools
 from tests_kernel import Fail, test
 from tests_user import run_user
 
@@ -80,13 +80,6 @@ def make_image(ctx, nonce, workdir, size="32M"):
     return img, files
 
 
-def fsck_clean(ctx, img):
-    r = subprocess.run([tools(ctx)["fsck.viperfs"], "-n", img], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Fail("fsck.viperfs -n exit %d after the run: %s"
-                   % (r.returncode, " / ".join(r.stdout.strip().splitlines()[:4])))
-
-
 def host_cat(ctx, img, path):
     r = subprocess.run([tools(ctx)["viperfs"], "cat", img, path], capture_output=True)
     if r.returncode != 0:
@@ -118,7 +111,7 @@ def t_fs_basic(ctx):
             if seen.get(path) != want:
                 raise Fail("guest read %s as %s, the image has size %d fnv %016x"
                            % (path, seen.get(path), want[0], want[1]))
-        fsck_clean(ctx, img)
+        fsck_clean(ctx, img, "after the run")
         hello = host_cat(ctx, img, "/out/hello.txt")
         if hello != ("hello from ViperOS, nonce %s\n" % ctx.nonce).encode():
             raise Fail("/out/hello.txt on the image holds %r" % hello[:80])
@@ -148,13 +141,13 @@ def t_fs_persist(ctx):
         text, _ = run_user(ctx, "fs_persist", timeout=60)
         if "phase write" not in info(text, ctx.nonce, "fs_persist", "write"):
             raise Fail("the first boot did not write")
-        fsck_clean(ctx, img)
+        fsck_clean(ctx, img, "after the run")
         if host_cat(ctx, img, "/persist/data") != pattern(ctx.nonce, 300 * 1024 + 5):
             raise Fail("/persist/data on the image is not what the guest wrote")
         text, _ = run_user(ctx, "fs_persist", timeout=60)
         if "phase verify" not in info(text, ctx.nonce, "fs_persist", "verify"):
             raise Fail("the second boot did not find the files")
-        fsck_clean(ctx, img)
+        fsck_clean(ctx, img, "after the run")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -206,7 +199,7 @@ def t_fs_crash(ctx):
                 raise Fail("round %d: fsck after the crash (exit %d): %s"
                            % (rnd, r.returncode, " / ".join(r.stdout.strip().splitlines()[:5])))
             replayed += "journal: replayed" in r.stdout
-            fsck_clean(ctx, img)
+            fsck_clean(ctx, img, "after the run")
             out = os.path.join(work, "extract%d" % rnd)
             r = subprocess.run([tools(ctx)["viperfs"], "extract", img, "/w", out],
                                capture_output=True, text=True)
@@ -234,7 +227,7 @@ def t_fs_stress(ctx):
         img, _ = make_image(ctx, ctx.nonce, work, size="8M")
         ctx.opts["extra"] = blk_args(img)
         run_user(ctx, "fs_stress", timeout=90)
-        fsck_clean(ctx, img)
+        fsck_clean(ctx, img, "after the run")
         r = subprocess.run([tools(ctx)["viperfs"], "ls", img, "/two"], capture_output=True,
                            text=True)
         if r.returncode != 0 or "child-1" not in r.stdout or "child-2" not in r.stdout:
@@ -323,7 +316,7 @@ def t_fs_corrupt(ctx):
         r = subprocess.run([tools(ctx)["fsck.viperfs"], img], capture_output=True, text=True)
         if r.returncode != 1:
             raise Fail("fsck.viperfs repair: exit %d, want 1: %s" % (r.returncode, r.stdout[-300:]))
-        fsck_clean(ctx, img)
+        fsck_clean(ctx, img, "after the run")
         if host_cat(ctx, img, "/ok.txt") != b"still works\n":
             raise Fail("/ok.txt, written on the damaged filesystem, is not on the image")
         # the superblock and its backup: the mount is refused, every request gets IO

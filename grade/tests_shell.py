@@ -34,6 +34,7 @@ import shutil
 import tempfile
 import time
 
+import tests_files
 import tests_fs
 from tests_kernel import Fail, test
 
@@ -355,7 +356,7 @@ def t_shell_disk(ctx):
     tok = "d%s" % ctx.nonce
     work = tempfile.mkdtemp(prefix="viper-shdisk-")
     try:
-        img, files = tests_fs.make_image(ctx.nonce, work)
+        img, files = tests_fs.make_image(ctx, ctx.nonce, work)
         sh = Shell(ctx, extra=tests_fs.blk_args(img))
         out = sh.run("Type DH0:etc/motd")
         need(r"^%s$" % re.escape(files["etc/motd"].decode().strip()), out, "Type DH0:etc/motd")
@@ -390,7 +391,7 @@ def t_shell_disk(ctx):
         sh.q.send("Reboot\r")
         sh.wait(r"vinit: rebooting$", start)
         sh.q.wait_exit(timeout=CMD_TIMEOUT)   # -no-reboot: the reset ends QEMU
-        tests_fs.fsck_clean(img)
+        tests_files.fsck_clean(ctx, img, "after the shell session")
         # What the shell wrote is there after the reboot, read by the next boot's shell.
         sh = Shell(ctx, extra=tests_fs.blk_args(img))
         out = sh.run("Type new-%s/m3" % tok)
@@ -400,13 +401,13 @@ def t_shell_disk(ctx):
         sh.q.send("Shutdown\r")
         sh.wait(r"vinit: powering off$", start)
         sh.q.wait_exit(timeout=CMD_TIMEOUT)
-        tests_fs.fsck_clean(img)
-        if tests_fs.host_cat(img, "/new-%s/m3" % tok) != files["etc/motd"]:
+        tests_files.fsck_clean(ctx, img, "after the shell session")
+        if tests_fs.host_cat(ctx, img, "/new-%s/m3" % tok) != files["etc/motd"]:
             raise Fail("the copied and renamed file differs from etc/motd on the image")
-        if tests_fs.host_cat(img, "/c/sh_echo") != cpio_list(ctx.initrd)["tests/sh_echo"]:
+        if tests_fs.host_cat(ctx, img, "/c/sh_echo") != cpio_list(ctx.initrd)["tests/sh_echo"]:
             raise Fail("/c/sh_echo on the image differs from the initrd's tests/sh_echo")
         try:
-            tests_fs.host_cat(img, "/data/random")
+            tests_fs.host_cat(ctx, img, "/data/random")
         except Fail:
             pass
         else:
