@@ -199,6 +199,7 @@ static struct buf *lookup(uint32_t blockno, bool read)
             memset(b->data, 0, sizeof(*b->data));
         b->valid = true;
         b->dirty = false;
+        b->inodes_ok = 0;
         hnext[b - bufs] = hash[hslot(blockno)];
         hash[hslot(blockno)] = b;
     }
@@ -216,8 +217,10 @@ struct buf *bget(uint32_t blockno)
 struct buf *bget_new(uint32_t blockno)
 {
     struct buf *b = blockno < fs.sb.block_count ? lookup(blockno, false) : NULL;
-    if (b)
+    if (b) {
         memset(b->data, 0, sizeof(*b->data));
+        b->inodes_ok = 0;
+    }
     return b;
 }
 
@@ -229,6 +232,7 @@ void bput(struct buf *b)
 void bmeta(struct buf *b)
 {
     b->dirty = true;
+    b->inodes_ok = 0;
     if (b->in_txn)
         return;
     if (ntxn == TXN_MAX) {
@@ -243,6 +247,7 @@ void bmeta(struct buf *b)
 void bdata(struct buf *b)
 {
     b->dirty = true;
+    b->inodes_ok = 0;
 }
 
 /* Every dirty buffer outside the transaction (file data) to the disk; *wrote says if any. */

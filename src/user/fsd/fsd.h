@@ -25,6 +25,8 @@ struct buf {
     bool dirty;                 /* data differs from the disk */
     bool in_txn;                /* metadata changed by the running transaction */
     uint32_t pins;              /* users holding it; never evicted while pinned */
+    uint16_t inodes_ok;         /* inode table block: bit i, inodes[i] passed its check
+                                   since the contents last changed (inode_get skips it) */
     struct buf *prev, *next;    /* LRU list, most recent first */
     union viperfs_block *data;
 };
