@@ -1,12 +1,11 @@
 /*
- * cache.c - cache maintenance by VA, and zeroing pages by cache block.  The data cache is cleaned to the
- * point of unification and the whole instruction cache invalidated: code
- * written through the linear map must be seen by fetches through the
- * user mapping of the same page (Arm ARM B2.4.4, "Concurrent modification
- * and execution of instructions").
+ * cache.c - cache maintenance by VA, and zeroing pages.  The data cache is
+ * cleaned to the point of unification and the whole instruction cache
+ * invalidated: code written through the linear map must be seen by fetches
+ * through the user mapping of the same page (Arm ARM B2.4.4, "Concurrent
+ * modification and execution of instructions").
  */
 #include <stdint.h>
-#include "lib/string.h"
 #include "arch/cache.h"
 #include "arch/cpu.h"
 
@@ -20,14 +19,25 @@ void cache_sync_icache(const void *p, size_t len)
     __asm__ volatile("dsb ish; ic iallu; dsb ish; isb" ::: "memory");
 }
 
+/*
+ * 256 bytes per iteration, as pairs of zero registers.  Not DC ZVA: under
+ * QEMU's TCG every DC ZVA is a call into a helper (a TLB probe and a
+ * 64-byte memset), while a store is a few inline host instructions; a
+ * demand-zero fault measured 0.3 us faster this way (docs/bench.md).
+ */
 void page_zero(void *page)
 {
-    uint64_t dczid = read_sysreg(dczid_el0);
-    if (dczid & (1u << 4)) {   /* DZP: DC ZVA prohibited */
-        memset(page, 0, 4096);
-        return;
-    }
-    uint64_t block = 4ul << (dczid & 0xf);
-    for (uint8_t *p = page; p < (uint8_t *)page + 4096; p += block)
-        __asm__ volatile("dc zva, %0" :: "r"(p) : "memory");
+    uint8_t *p = page, *end = p + 4096;
+    do {
+        __asm__ volatile("stp xzr, xzr, [%0]\n\tstp xzr, xzr, [%0, #16]\n\t"
+                         "stp xzr, xzr, [%0, #32]\n\tstp xzr, xzr, [%0, #48]\n\t"
+                         "stp xzr, xzr, [%0, #64]\n\tstp xzr, xzr, [%0, #80]\n\t"
+                         "stp xzr, xzr, [%0, #96]\n\tstp xzr, xzr, [%0, #112]\n\t"
+                         "stp xzr, xzr, [%0, #128]\n\tstp xzr, xzr, [%0, #144]\n\t"
+                         "stp xzr, xzr, [%0, #160]\n\tstp xzr, xzr, [%0, #176]\n\t"
+                         "stp xzr, xzr, [%0, #192]\n\tstp xzr, xzr, [%0, #208]\n\t"
+                         "stp xzr, xzr, [%0, #224]\n\tstp xzr, xzr, [%0, #240]"
+                         :: "r"(p) : "memory");
+        p += 256;
+    } while (p < end);
 }

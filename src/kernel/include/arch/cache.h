@@ -8,8 +8,7 @@
 void cache_sync_icache(const void *p, size_t len);
 
 /*
- * Zero one 4 KiB page (page aligned) by whole cache blocks (DC ZVA): the
- * cheapest way to clear memory, on hardware and even more under QEMU,
- * where each DC ZVA is one host memset instead of many emulated stores.
+ * Zero one 4 KiB page (page aligned) with plain stores, which QEMU's TCG
+ * runs inline; DC ZVA would be one helper call per 64-byte block there.
  */
 void page_zero(void *page);
