@@ -84,6 +84,8 @@ static void unmap_pages(struct vm_space *vm, const struct vma *v, uint64_t start
 /* A VMA leaves the space: its pages, and its reference to shared memory. */
 static void vma_free(struct vm_space *vm, struct vma *v)
 {
+    if (vm->vma_hint == v)
+        vm->vma_hint = NULL;
     unmap_pages(vm, v, v->start, v->end);
     if (v->shm)
         obj_put(&v->shm->obj);
@@ -101,15 +103,21 @@ void vm_destroy(struct vm_space *vm)
     kfree(vm);
 }
 
+/* The hint is only a guess: a VMA that shrank (vma_split) fails the bounds check. */
 struct vma *vm_find(struct vm_space *vm, uint64_t va)
 {
+    struct vma *h = vm->vma_hint;
+    if (h && va >= h->start && va < h->end)
+        return h;
     struct list *pos;
     list_for_each(pos, &vm->vmas) {
         struct vma *v = container_of(pos, struct vma, node);
         if (va < v->start)
             return NULL;
-        if (va < v->end)
+        if (va < v->end) {
+            vm->vma_hint = v;
             return v;
+        }
     }
     return NULL;
 }
@@ -358,14 +366,15 @@ int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access)
     pte_t *pte = pt_walk(vm->root, va, true);
     if (!pte)
         return VIPER_ERR_NO_MEMORY;
-    if (!pt_present(*pte) && v->kind == VMA_SHM)
-        return map_shm_page(v, va, pte);
-    if (!pt_present(*pte) && v->kind == VMA_DEVICE) {
-        *pte = pt_make(v->dev_pa + ((va & PAGE_MASK) - v->start), v->prot | PT_DEVICE);
-        return VIPER_OK;
-    }
-    if (!pt_present(*pte))
+    if (!pt_present(*pte)) {
+        if (v->kind == VMA_SHM)
+            return map_shm_page(v, va, pte);
+        if (v->kind == VMA_DEVICE) {
+            *pte = pt_make(v->dev_pa + ((va & PAGE_MASK) - v->start), v->prot | PT_DEVICE);
+            return VIPER_OK;
+        }
         return map_zero_page(vm, pte, v->prot);   /* demand-zero */
+    }
     if ((access & VM_WRITE) && (pt_flags(*pte) & PT_COW))
         return break_cow(vm, va, pte, v->prot);
     return VIPER_OK;   /* another thread mapped it, or a stale TLB entry: retry */

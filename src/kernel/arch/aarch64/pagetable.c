@@ -114,16 +114,6 @@ pte_t pt_make(uint64_t pa, uint32_t flags)
     return pte;
 }
 
-bool pt_present(pte_t pte)
-{
-    return pte & DESC_VALID;
-}
-
-uint64_t pt_pa(pte_t pte)
-{
-    return pte & DESC_ADDR;
-}
-
 uint32_t pt_flags(pte_t pte)
 {
     if (!(pte & DESC_USER))

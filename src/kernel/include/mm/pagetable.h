@@ -32,9 +32,18 @@ pte_t *pt_walk(uint64_t *root, uint64_t va, bool create);
 
 /* Build / read a level-3 entry. */
 pte_t pt_make(uint64_t pa, uint32_t flags);
-bool pt_present(pte_t pte);
-uint64_t pt_pa(pte_t pte);
 uint32_t pt_flags(pte_t pte);
+
+/* Valid bit and output address (bits 47:12): inline, the fault path tests them every time. */
+static inline bool pt_present(pte_t pte)
+{
+    return pte & 1;
+}
+
+static inline uint64_t pt_pa(pte_t pte)
+{
+    return pte & 0x0000fffffffff000ul;
+}
 
 /* Invalidate TLB entries for one page / a whole ASID. */
 void tlb_flush_page(uint32_t asid, uint64_t va);

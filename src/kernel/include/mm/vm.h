@@ -32,6 +32,8 @@ struct vm_space {
     uint32_t asid;            /* valid while asid_gen is current */
     uint64_t asid_gen;
     struct list vmas;
+    struct vma *vma_hint;     /* the VMA vm_find found last, or NULL: faults in a loop */
+                              /* over one mapping skip the list walk */
     uint64_t heap_start, heap_end;
     uint64_t pages;           /* private pages charged to this space */
     uint64_t mem_limit;       /* bytes */
