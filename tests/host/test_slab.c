@@ -138,6 +138,54 @@ HOST_TEST(pmm_orders_and_alignment)
     free((void *)(uintptr_t)a);
 }
 
+/* Single frames go through the hot list: reused first, still free, still checked. */
+HOST_TEST(pmm_hot_frames)
+{
+    uint64_t a = host_ram(16 * MiB, 4 * MiB);
+    struct mem_range ram = { a, 16 * MiB };
+    REQUIRE(pmm_init(&ram, 1, NULL, 0) == VIPER_OK);
+    uint64_t before = pmm_free_count();
+    uint64_t f = pmm_alloc_pages(0);
+    REQUIRE(f != 0);
+    pmm_free_pages(f, 0);
+    CHECK(pmm_free_count() == before);           /* a hot frame counts as free */
+    CHECK(pmm_page(f)->flags == PAGE_HOT);
+    CHECK(pmm_alloc_pages(0) == f);              /* the last freed comes back first */
+    CHECK(pmm_page(f)->flags == 0);
+    pmm_free_pages(f, 0);
+
+    jmp_buf jb;                                  /* a double free of a hot frame */
+    int panics = stub_panic_count;
+    if (setjmp(jb) == 0) {
+        stub_panic_jmp = &jb;
+        pmm_free_pages(f, 0);
+    }
+    stub_panic_jmp = NULL;
+    CHECK(stub_panic_count == panics + 1);
+    CHECK(pmm_free_count() == before);
+
+    /* Every frame taken singly and given back, the last taken (from a 4 MiB
+     * block) first: the hot list holds fragments of that block, and a 4 MiB
+     * request the zones cannot meet drains it. */
+    size_t max = (size_t)before;
+    uint64_t *got = calloc(max, sizeof(uint64_t));
+    size_t n = drain(got, max);
+    CHECK(n == before && pmm_free_count() == 0);
+    for (size_t i = n; i > 0; i--)
+        pmm_free_pages(got[i - 1], 0);
+    CHECK(pmm_free_count() == before);
+    uint64_t big[4];
+    size_t n4m = 0;
+    while (n4m < 4 && (big[n4m] = pmm_alloc_pages(BUDDY_MAX_ORDER)) != 0)
+        n4m++;
+    CHECK(n4m == 3);                             /* the top 4M holds the page array */
+    while (n4m > 0)
+        pmm_free_pages(big[--n4m], BUDDY_MAX_ORDER);
+    CHECK(pmm_free_count() == before);
+    free(got);
+    free((void *)(uintptr_t)a);
+}
+
 HOST_TEST(pmm_no_room_for_page_array)
 {
     uint64_t a = host_ram(64 * 1024, 4096);
@@ -424,6 +472,7 @@ int main(int argc, char **argv)
     host_binary = "slab";
     host_run(pmm_unsorted_overlapping_ranges);
     host_run(pmm_orders_and_alignment);
+    host_run(pmm_hot_frames);
     host_run(pmm_no_room_for_page_array);
     slab_setup();                                /* the slab cases share one pmm */
     host_run(kmalloc_sizes);

@@ -174,11 +174,6 @@ void buddy_free(struct buddy_zone *z, uint64_t pfn, unsigned order)
     free_block(z, pfn, order);
 }
 
-bool buddy_contains(const struct buddy_zone *z, uint64_t pfn)
-{
-    return pfn >= z->base_pfn && pfn - z->base_pfn < z->npages;
-}
-
 /* True if node points at the node of some entry of the page array. */
 static bool node_in_array(const struct buddy_zone *z, const struct list *node)
 {

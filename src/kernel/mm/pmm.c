@@ -31,6 +31,20 @@ static struct buddy_zone pmm_zones[PMM_MAX_RANGES];
 static int pmm_nzones;
 static uint64_t pmm_total;          /* frames given to the buddy allocators */
 
+/*
+ * Hot frames: single frames freed recently, handed out again first (last
+ * freed, first reused).  They count as free but stay allocated in their
+ * buddy zone, marked PAGE_HOT, so a double free is still caught.  A
+ * demand-zero fault then costs a pop instead of a buddy split, and a
+ * page freed by munmap or exit a push instead of the buddy's checks and
+ * merges.  A request the buddy zones cannot meet drains them first (they
+ * may be the fragments it lacks).  Per CPU once the pmm takes a lock.
+ */
+#define PMM_HOT_MAX 512             /* 2 MiB; the array is one page */
+static uint64_t pmm_hot[PMM_HOT_MAX];   /* pfns */
+static unsigned pmm_nhot;
+static unsigned pmm_hot_cap;        /* at most 1/64 of memory: small RAM keeps its large blocks */
+
 /* The caller's reserved ranges plus one extra (the page array being placed). */
 struct pmm_resv {
     const struct mem_range *ranges;
@@ -183,6 +197,7 @@ int pmm_init(const struct mem_range *ram, int nram,
 
     pmm_nzones = 0;
     pmm_total = 0;
+    pmm_nhot = 0;
     for (int i = 0; i < n; i++) {
         if (zone_setup(&pmm_zones[pmm_nzones], &ranges[i], &rv) != VIPER_OK) {
             pr_warn("mem: no room for the page array of 0x%lx - 0x%lx, range unused",
@@ -191,6 +206,7 @@ int pmm_init(const struct mem_range *ram, int nram,
         }
         pmm_nzones++;
     }
+    pmm_hot_cap = pmm_total / 64 < PMM_HOT_MAX ? (unsigned)(pmm_total / 64) : PMM_HOT_MAX;
     return pmm_nzones > 0 ? VIPER_OK : VIPER_ERR_NO_MEMORY;
 }
 
@@ -203,7 +219,23 @@ static struct buddy_zone *zone_of(uint64_t pfn)
     return NULL;
 }
 
-uint64_t pmm_alloc_pages(unsigned order)
+static struct page *frame_page(const struct buddy_zone *z, uint64_t pfn)
+{
+    return &z->pages[pfn - z->base_pfn];
+}
+
+/* Every hot frame back to its zone's buddy allocator (merging as it goes). */
+static void hot_drain(void)
+{
+    while (pmm_nhot > 0) {
+        uint64_t pfn = pmm_hot[--pmm_nhot];
+        struct buddy_zone *z = zone_of(pfn);
+        frame_page(z, pfn)->flags = 0;
+        buddy_free(z, pfn, 0);
+    }
+}
+
+static uint64_t buddy_take(unsigned order)
 {
     uint64_t pfn;
     for (int i = 0; i < pmm_nzones; i++) {
@@ -211,6 +243,21 @@ uint64_t pmm_alloc_pages(unsigned order)
             return pfn << PAGE_SHIFT;
     }
     return 0;
+}
+
+uint64_t pmm_alloc_pages(unsigned order)
+{
+    if (order == 0 && pmm_nhot > 0) {
+        uint64_t pfn = pmm_hot[--pmm_nhot];
+        frame_page(zone_of(pfn), pfn)->flags = 0;
+        return pfn << PAGE_SHIFT;
+    }
+    uint64_t pa = buddy_take(order);
+    if (pa == 0 && pmm_nhot > 0) {   /* the hot frames may be what is missing */
+        hot_drain();
+        pa = buddy_take(order);
+    }
+    return pa;
 }
 
 void pmm_free_pages(uint64_t pa, unsigned order)
@@ -222,8 +269,14 @@ void pmm_free_pages(uint64_t pa, unsigned order)
         panic("pmm_free_pages: bad block 0x%lx order %u", pa, order);
     if (!buddy_contains(z, pfn + (1ul << order) - 1))
         panic("pmm_free_pages: block 0x%lx order %u leaves its zone", pa, order);
-    if (z->pages[pfn - z->base_pfn].flags & PAGE_FREE)
+    struct page *pg = frame_page(z, pfn);
+    if (pg->flags & (PAGE_FREE | PAGE_HOT))
         panic("pmm_free_pages: double free of 0x%lx order %u", pa, order);
+    if (order == 0 && pmm_nhot < pmm_hot_cap) {
+        pg->flags = PAGE_HOT;
+        pmm_hot[pmm_nhot++] = pfn;
+        return;
+    }
     buddy_free(z, pfn, order);
 }
 
@@ -236,7 +289,7 @@ struct page *pmm_page(uint64_t pa)
 
 uint64_t pmm_free_count(void)
 {
-    uint64_t n = 0;
+    uint64_t n = pmm_nhot;
     for (int i = 0; i < pmm_nzones; i++)
         n += pmm_zones[i].free_pages;
     return n;

@@ -41,8 +41,11 @@ int buddy_alloc(struct buddy_zone *z, unsigned order, uint64_t *pfn);
 /* Free a block previously returned by buddy_alloc with the same order. */
 void buddy_free(struct buddy_zone *z, uint64_t pfn, unsigned order);
 
-/* True if pfn lies in the zone. */
-bool buddy_contains(const struct buddy_zone *z, uint64_t pfn);
+/* True if pfn lies in the zone (inline: pmm_page asks on every fault and free). */
+static inline bool buddy_contains(const struct buddy_zone *z, uint64_t pfn)
+{
+    return pfn >= z->base_pfn && pfn - z->base_pfn < z->npages;
+}
 
 /* Check every invariant above; returns true when the zone is consistent. */
 bool buddy_check(const struct buddy_zone *z);

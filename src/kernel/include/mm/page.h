@@ -15,6 +15,7 @@
 
 #define PAGE_FREE  0x01   /* head of a free buddy block (on a free list) */
 #define PAGE_SLAB  0x02   /* first page of a slab */
+#define PAGE_HOT   0x04   /* free in the pmm's hot list (allocated as far as buddy knows) */
 
 struct page {
     struct list node;     /* free list link while PAGE_FREE */
