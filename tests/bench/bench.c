@@ -14,7 +14,8 @@
  *   demand_zero_fault  first write to each page of a fresh mmap
  *   spawn              spawn /bench/true and wait for it
  *   ipc_roundtrip      chan_call with 8 bytes to a server process (this program
- *                      spawned with --ipc-server: chan_recv + chan_send in a loop);
+ *                      spawned with --ipc-server: it replies and takes the next
+ *                      request with one chan_call);
  *                      one figure = one request and its reply
  *
  * The switch figures assume strict alternation (each yield is one switch,
@@ -157,21 +158,23 @@ static uint64_t b_spawn(uint64_t n)
     return bench_ticks() - t0;
 }
 
-/* The server side of ipc_roundtrip: echo 8-byte messages on startup handle 0 until closed. */
+/*
+ * The server side of ipc_roundtrip: echo 8-byte messages on startup handle 0
+ * until closed.  It answers the way a one-client server should: chan_call
+ * sends the reply and waits for the next request in one system call.
+ */
 static int ipc_server(void)
 {
     uint64_t h = viper_startup_handle(0), len = 0;
     uint64_t buf;
     struct viper_msg in = { (uint64_t)(uintptr_t)&buf, sizeof buf, 0, 0 };
     struct viper_msg out = { (uint64_t)(uintptr_t)&buf, sizeof buf, 0, 0 };
-    for (;;) {
-        in.len = sizeof buf;
-        if (viper_chan_recv(h, &in, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK)
-            return 0;
+    int64_t rc = viper_chan_recv(h, &in, VIPER_DEADLINE_INFINITE, &len, NULL);
+    while (rc == VIPER_OK) {
         buf++;
-        if (viper_chan_send(h, &out, 0) != VIPER_OK)
-            return 1;
+        rc = viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, &len, NULL);
     }
+    return rc == VIPER_ERR_PEER_CLOSED ? 0 : 1;
 }
 
 /* n round trips of an 8-byte chan_call to a freshly spawned server (not timed). */

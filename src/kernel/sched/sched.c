@@ -15,6 +15,7 @@
 #include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "arch/timer.h"
+#include "kernel/hot.h"
 #include "kernel/lab.h"
 #include "kernel/log.h"
 #include "mm/vm.h"
@@ -23,7 +24,7 @@
 #include "syscall/syscall.h"
 #include "viper/errors.h"
 
-static const uint64_t slice_ns[SCHED_LEVELS] = {
+static const uint64_t slice_ns[SCHED_LEVELS] HOT_RODATA = {
     20000000, 16000000, 12000000, 10000000, 8000000, 6000000, 4000000, 2000000,
 };
 
@@ -252,8 +253,9 @@ static void schedule(void)
     next->state = THREAD_RUNNING;
     slice_end = now + slice_ns[level_of(next)];
     resched = false;
-    current = next;
-    arm_timer();
+    current = next;   /* arm_timer looks at the thread about to run */
+    if (slice_end < armed)   /* only the slice changed: the timer need only move earlier */
+        arm_timer();
     if (next == prev)
         return;
     switches++;

@@ -12,6 +12,7 @@
 #include "cap/object.h"
 #include "kernel/log.h"
 #include "dev/console.h"
+#include "kernel/hot.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "proc/process.h"
@@ -24,7 +25,7 @@
 #include "viper/types.h"
 
 /* Called from vectors.S (el0_sync_full), which bounds the number by VIPER_SYS_COUNT. */
-const syscall_fn syscall_table[] = {
+const syscall_fn syscall_table[] HOT_RODATA = {
 #define SYSCALL(num, name) [num] = sys_##name,
 #include "table.inc"
 #undef SYSCALL
@@ -38,7 +39,7 @@ _Static_assert(sizeof syscall_table / sizeof syscall_table[0] == VIPER_SYS_COUNT
  * nothing but tf->x[1..3], never blocks, wakes or switches threads, and
  * never touches user memory (a fault would overwrite ELR_EL1).
  */
-const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] = {
+const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] HOT_RODATA = {
     [VIPER_SYS_CLOCK_GET] = sys_clock_get,
 };
 

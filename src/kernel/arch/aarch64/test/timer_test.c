@@ -1,7 +1,7 @@
 /*
  * timer_test.c - suite `timer`: the counter moves, one-shot deadlines fire
  * through the GIC no earlier than asked and not much later, and a
- * cancelled deadline stays quiet.
+ * cancelled deadline stays quiet, and ticks convert to nanoseconds exactly.
  */
 #include "arch/cpu.h"
 #include "arch/timer.h"
@@ -79,4 +79,18 @@ KTEST(timer, cancel_stays_quiet)
     while (timer_now_ns() < end)
         cpu_relax();
     KT_EXPECT(log.fired == 0);
+}
+
+/* The fixed-point conversion against the exact one: never above it, at most 1 ns below. */
+KTEST(timer, ticks_to_ns_exact)
+{
+    uint64_t f = timer_freq();
+    const uint64_t samples[] = { 0, 1, 15, f - 1, f, f + 1, 1000 * f + 12345, timer_ticks(),
+                               (1ull << 40) + 7, UINT64_MAX / 1000000000ull };
+    for (unsigned i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        uint64_t n = samples[i];
+        uint64_t exact = n / f * 1000000000ull + n % f * 1000000000ull / f;
+        uint64_t got = timer_ticks_to_ns(n);
+        KT_EXPECT(got <= exact && exact - got <= 1);
+    }
 }
