@@ -21,13 +21,17 @@ KAR     := $(if $(filter clang,$(TOOLCHAIN)),\
              $(if $(CROSS),$(CROSS)ar,$(call llvm_tool,llvm-ar)),$(CROSS)ar)
 CRT0    := $(UBUILD)/crt0.o
 
-# Same compiler as the kernel; FP/SIMD allowed (no -mgeneral-regs-only).
+# Same compiler as the kernel; FP/SIMD allowed (no -mgeneral-regs-only) in tests and benches.
 UCFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common \
           -march=armv8-a -mno-outline-atomics -fno-stack-protector -fno-pie -fno-pic \
           -fno-omit-frame-pointer -MMD -MP \
           -Isrc/user/lib/libc/include -Isrc/include -Isrc/user -Isrc/user/lib $(KCFLAGS_TC)
 # libc's own sources also see the kernel's pure lib/ headers (format.h, string.h).
-ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include
+# libc, the user libraries and the servers (src/user/) use no FP/SIMD, and are built so:
+# otherwise GCC's SIMD copies (memcpy, struct copies) cost a server and each of its clients
+# an FP trap with a 512-byte save and load on every switch between them (docs/bench.md).
+ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include -mgeneral-regs-only
+$(UBUILD)/obj/src/user/%.c.o: UCFLAGS += -mgeneral-regs-only
 ULDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro -z noexecstack \
             --no-dynamic-linker --build-id=none -T $(USER_LD)
 # GNU ld: libgcc for the odd helper (128-bit arithmetic); clang builds do without.
