@@ -60,14 +60,14 @@ void sched_init(void)
 }
 
 /* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
-static void runq_push(struct thread *t)
+static inline void runq_push(struct thread *t)
 {
     unsigned l = level_of(t);
     list_push_back(&runq[l], &t->run_node);
     runq_mask |= 1u << l;
 }
 
-static struct thread *runq_pop(unsigned l)
+static inline struct thread *runq_pop(unsigned l)
 {
     struct thread *t = container_of(list_pop_front(&runq[l]), struct thread, run_node);
     if (list_empty(&runq[l]))
@@ -75,7 +75,7 @@ static struct thread *runq_pop(unsigned l)
     return t;
 }
 
-static void runq_remove(struct thread *t)
+static inline void runq_remove(struct thread *t)
 {
     unsigned l = level_of(t);
     list_remove(&t->run_node);
@@ -83,20 +83,20 @@ static void runq_remove(struct thread *t)
         runq_mask &= ~(1u << l);
 }
 /* LAB scheduler STUB
-static void runq_push(struct thread *t)
+static inline void runq_push(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
 }
 
-static struct thread *runq_pop(unsigned l)
+static inline struct thread *runq_pop(unsigned l)
 {
     (void)l;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
     return &idle_thread;
 }
 
-static void runq_remove(struct thread *t)
+static inline void runq_remove(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");

@@ -37,7 +37,9 @@ _Static_assert(sizeof syscall_table / sizeof syscall_table[0] == VIPER_SYS_COUNT
  * holding only x0-x18 and x30, and returns straight to EL0.  A handler
  * may be listed here only if it reads nothing but tf->x[0..5], writes
  * nothing but tf->x[1..3], never blocks, wakes or switches threads, and
- * never touches user memory (a fault would overwrite ELR_EL1).
+ * never touches user memory (a fault would overwrite ELR_EL1).  A call
+ * listed here runs lean only if SYSCALL_LEAN_MASK (syscall/lean.h) has its
+ * bit too; either alone just sends it down the full path.
  */
 const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] HOT_RODATA = {
     [VIPER_SYS_CLOCK_GET] = sys_clock_get,

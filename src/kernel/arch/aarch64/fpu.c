@@ -19,7 +19,8 @@
 void fpu_save(struct fp_state *st);
 void fpu_load(const struct fp_state *st);
 
-static struct thread *fp_owner;
+struct thread *fpu_owner;
+bool fpu_el0_trapped;
 static uint64_t cpacr;   /* the value last written: skip the write (and ISB) when unchanged */
 
 static void set_cpacr(uint64_t v)
@@ -27,6 +28,7 @@ static void set_cpacr(uint64_t v)
     if (v == cpacr)
         return;
     cpacr = v;
+    fpu_el0_trapped = v == FPEN_TRAP_EL0;
     write_sysreg(cpacr_el1, v);
     isb();
 }
@@ -36,37 +38,29 @@ static void fpu_enable_access(void)
     set_cpacr(FPEN_NO_TRAP);
 }
 
-/*
- * Only a thread that does not own the registers needs the trap.  Going
- * back to the owner leaves the trap as it is: if the owner uses FP again,
- * one trap (fpu_trap: owner already) turns it off.  Two threads switching
- * back and forth with FP in neither loop then write CPACR (and ISB, which
- * ends QEMU's translation block) never, instead of on every switch.
- */
-void fpu_switch_to(struct thread *next)
+void fpu_trap_el0(void)
 {
-    if (next != fp_owner)
-        set_cpacr(FPEN_TRAP_EL0);
+    set_cpacr(FPEN_TRAP_EL0);
 }
 
 void fpu_trap(struct thread *t)
 {
     fpu_enable_access();
-    if (fp_owner == t)
+    if (fpu_owner == t)
         return;
-    if (fp_owner)
-        fpu_save(&fp_owner->fp);
+    if (fpu_owner)
+        fpu_save(&fpu_owner->fp);
     if (!t->fp_valid) {
         memset(&t->fp, 0, sizeof t->fp);
         t->fp_valid = true;
     }
     fpu_load(&t->fp);
-    fp_owner = t;
+    fpu_owner = t;
 }
 
 void fpu_flush(struct thread *t)
 {
-    if (fp_owner == t) {
+    if (fpu_owner == t) {
         fpu_enable_access();
         fpu_save(&t->fp);
         fpu_switch_to(t);
@@ -75,7 +69,7 @@ void fpu_flush(struct thread *t)
 
 void fpu_forget(struct thread *t)
 {
-    if (fp_owner == t)
-        fp_owner = NULL;
+    if (fpu_owner == t)
+        fpu_owner = NULL;
     t->fp_valid = false;
 }

@@ -20,58 +20,34 @@
 static timer_fn deadline_fn;
 static void *deadline_arg;
 
-uint64_t timer_ticks(void)
-{
-    isb();   /* do not let the read run ahead of earlier instructions */
-    return read_sysreg(cntpct_el0);
-}
-
 uint64_t timer_freq(void)
 {
     return read_sysreg(cntfrq_el0);
 }
 
-/*
- * Nanoseconds per tick as a 64.64 fixed-point number, so that converting
- * takes a multiply instead of two divisions: the scheduler reads the time
- * on every switch.  The fraction is rounded down, which makes a result at
- * most 1 ns low over the counter's whole range (exact at 62.5 MHz, 16 ns).
- */
-static uint64_t ns_per_tick, ns_per_tick_frac;
-static bool conversion_ready;
+/* timer_ticks_to_ns's 64.64 fixed-point factor (arch/timer.h), set on first use. */
+uint64_t timer_ns_per_tick, timer_ns_per_tick_frac;
 
-static void conversion_init(void)
+void timer_conversion_init(void)
 {
-    uint64_t f = timer_freq(), rem = 1000000000ull % f;
-    ns_per_tick = 1000000000ull / f;
-    conversion_ready = true;
+    uint64_t f = timer_freq(), rem = 1000000000ull % f, frac = 0;
     for (int i = 0; i < 64; i++) {   /* frac = rem * 2^64 / f, one bit at a time */
         bool carry = rem >> 63;
         rem <<= 1;
-        ns_per_tick_frac <<= 1;
+        frac <<= 1;
         if (carry || rem >= f) {
             rem -= f;
-            ns_per_tick_frac |= 1;
+            frac |= 1;
         }
     }
-}
-
-uint64_t timer_ticks_to_ns(uint64_t ticks)
-{
-    if (!conversion_ready)
-        conversion_init();
-    return ticks * ns_per_tick + (uint64_t)(((unsigned __int128)ticks * ns_per_tick_frac) >> 64);
+    timer_ns_per_tick_frac = frac;
+    timer_ns_per_tick = 1000000000ull / f;
 }
 
 static uint64_t ns_to_ticks(uint64_t ns)
 {
     uint64_t f = timer_freq();
     return ns / 1000000000ull * f + ns % 1000000000ull * f / 1000000000ull;
-}
-
-uint64_t timer_now_ns(void)
-{
-    return timer_ticks_to_ns(timer_ticks());
 }
 
 void timer_arm(uint64_t deadline_ns, timer_fn fn, void *arg)

@@ -166,6 +166,10 @@ el0_sync:
     cmp     x1, #EC_SVC64
     ccmp    x8, #SYSCALL_LEAN_COUNT, #2, eq   /* not an svc: flags "hs" */
     b.hs    el0_sync_full
+    movz    x1, #(SYSCALL_LEAN_MASK & 0xffff)
+    movk    x1, #(SYSCALL_LEAN_MASK >> 16), lsl #16
+    lsr     x1, x1, x8
+    tbz     x1, #0, el0_sync_full
     cmp     x8, #VIPER_SYS_GETPID
     b.eq    el0_getpid
     cmp     x8, #VIPER_SYS_GETTID

@@ -9,8 +9,18 @@
  * SYSCALL_LEAN_COUNT may have an entry in syscall_lean_table (syscall.c).
  */
 #pragma once
+#include "viper/syscalls.h"
 
 #define SYSCALL_LEAN_COUNT 20   /* at most 31: vectors.S compares with ccmp's imm5 */
+
+/*
+ * The lean calls, one bit per number: the vector tests one bit to send
+ * every other call straight to the full path (one translation block under
+ * QEMU instead of four).  A bit without a syscall_lean_table entry (or an
+ * entry without its bit) only means the full path.
+ */
+#define SYSCALL_LEAN_MASK ((1 << VIPER_SYS_GETPID) | (1 << VIPER_SYS_GETTID) | \
+                           (1 << VIPER_SYS_CLOCK_GET))
 
 #define LEAN_THREAD_PROC   168  /* offsetof(struct thread, proc) */
 #define LEAN_THREAD_TID    176  /* offsetof(struct thread, tid) */
