@@ -245,19 +245,24 @@ static uint64_t buddy_take(unsigned order)
     return 0;
 }
 
-uint64_t pmm_alloc_pages(unsigned order)
+/* Out of line, so that the hot-frame path saves no registers. */
+__attribute__((noinline)) static uint64_t alloc_from_zones(unsigned order)
 {
-    if (order == 0 && pmm_nhot > 0) {
-        uint64_t pfn = pmm_hot[--pmm_nhot];
-        frame_page(zone_of(pfn), pfn)->flags = 0;
-        return pfn << PAGE_SHIFT;
-    }
     uint64_t pa = buddy_take(order);
     if (pa == 0 && pmm_nhot > 0) {   /* the hot frames may be what is missing */
         hot_drain();
         pa = buddy_take(order);
     }
     return pa;
+}
+
+uint64_t pmm_alloc_pages(unsigned order)
+{
+    if (order != 0 || pmm_nhot == 0)
+        return alloc_from_zones(order);
+    uint64_t pfn = pmm_hot[--pmm_nhot];
+    frame_page(zone_of(pfn), pfn)->flags = 0;
+    return pfn << PAGE_SHIFT;
 }
 
 void pmm_free_pages(uint64_t pa, unsigned order)
