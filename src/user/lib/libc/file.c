@@ -145,16 +145,15 @@ static ssize_t transfer(int fd, uint32_t op, void *data, size_t len, off_t offse
     struct fs_request rq;
     struct fs_reply rp;
     size_t done = 0;
+    int writing = op == FS_WRITE || op == FS_PWRITE;
     if (fsd_fd(fd, &rq))
         return -1;
-    while (done < len) {
+    rq.op = op;
+    rq.buf_off = FS_DATA_OFF;
+    while (done < len) {   /* (fs_call changes only rq's path fields) */
         uint32_t n = len - done < FS_DATA_MAX ? (uint32_t)(len - done) : FS_DATA_MAX;
-        fsd_fd(fd, &rq);
-        rq.op = op;
         rq.len = n;
-        rq.buf_off = FS_DATA_OFF;
         rq.offset = (uint64_t)offset + done;
-        int writing = op == FS_WRITE || op == FS_PWRITE;
         if (!fs_live(fds[fd].conn))
             return done ? (ssize_t)done : set_errno(FS_ERR_BAD_FD);   /* fsd restarted */
         if (writing)
