@@ -109,9 +109,12 @@ int bcache_init(unsigned n)
 {
     bufs = calloc(n, sizeof(*bufs));
     hnext = calloc(n, sizeof(*hnext));
-    union viperfs_block *data = malloc((size_t)n * sizeof(*data));
-    if (!bufs || !hnext || !data)
+    /* page-aligned (one block more, never freed): a block is then one page to touch */
+    uint8_t *raw = malloc((size_t)(n + 1) * sizeof(union viperfs_block));
+    if (!bufs || !hnext || !raw)
         return VIPER_ERR_NO_MEMORY;
+    const uintptr_t mask = VIPERFS_BLOCK_SIZE - 1;
+    union viperfs_block *data = (union viperfs_block *)(((uintptr_t)raw + mask) & ~mask);
     nbufs = n;
     lru.next = lru.prev = &lru;
     for (unsigned i = 0; i < n; i++) {
