@@ -30,6 +30,7 @@
 
 struct viperfs fs;
 struct viperfs_journal journal;
+uint64_t fsd_meta_gen = 1;
 
 static struct viperfs jfs;              /* the journal's view: writes go straight to the disk */
 static struct buf *bufs;
@@ -206,8 +207,10 @@ static struct buf *lookup(uint32_t blockno, bool read)
         hnext[b - bufs] = hash[hslot(blockno)];
         hash[hslot(blockno)] = b;
     }
-    lru_unlink(b);
-    lru_front(b);
+    if (lru.next != b) {   /* (already first: a loop over one block touches no neighbours) */
+        lru_unlink(b);
+        lru_front(b);
+    }
     b->pins++;
     return b;
 }
@@ -236,6 +239,7 @@ void bmeta(struct buf *b)
 {
     b->dirty = true;
     b->inodes_ok = 0;
+    fsd_meta_gen++;
     if (b->in_txn)
         return;
     if (ntxn == TXN_MAX) {
@@ -319,6 +323,7 @@ int txn_commit(void)
 void txn_abort(void)
 {
     bool super = false;
+    fsd_meta_gen++;
     freed_settle(0);
     for (unsigned i = 0; i < ntxn; i++) {
         super |= txn[i]->blockno == 0;

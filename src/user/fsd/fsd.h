@@ -37,6 +37,9 @@ struct buf *bget(uint32_t blockno);        /* pinned, read if needed; NULL on I/
 struct buf *bget_new(uint32_t blockno);    /* pinned, zeroed, not read (a fresh block) */
 void bput(struct buf *b);
 void bmeta(struct buf *b);                 /* b's change belongs to the running transaction */
+/* Bumped by every metadata change (bmeta) and undo (txn_abort): anything read from an inode
+ * or an indirect block at an older value may be stale (struct ofile's map). */
+extern uint64_t fsd_meta_gen;
 void bdata(struct buf *b);                 /* b is dirty file data (written before commits) */
 int txn_commit(void);
 void txn_abort(void);
@@ -83,6 +86,11 @@ struct ofile {
     uint32_t ino;
     uint32_t flags;             /* FS_O_* */
     uint64_t off;               /* a directory's: the byte position READDIR goes on from */
+    /* The last block a read mapped, valid while fsd_meta_gen == map_gen (0: never): a read
+     * within that block needs neither the inode nor the block map. */
+    uint64_t map_gen, map_size; /* the file's size then */
+    uint64_t map_fb;            /* file block map_fb is disk block map_blk (0: a hole) */
+    uint32_t map_blk;
 };
 
 struct fsd_client {

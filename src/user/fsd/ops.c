@@ -237,7 +237,7 @@ static int op_open(struct fsd_client *c, const struct fs_request *req, struct fs
             return rc;
         }
     }
-    c->files[fd] = (struct ofile){ true, ino, fl, 0 };
+    c->files[fd] = (struct ofile){ .used = true, .ino = ino, .flags = fl };
     rep->value = (uint64_t)fd;
     return VIPER_OK;
 }
@@ -263,11 +263,28 @@ void fsd_close_all(struct fsd_client *c)
 
 /* ---- data ---- */
 
-/* Copy up to len bytes at off (clamped to the size) straight from cached blocks into dst. */
-static int read_blocks(uint32_t ino, const struct viperfs_inode *in, uint64_t off, uint8_t *dst,
+/* Copy chunk bytes of disk block blk (0: a hole) from byte boff into dst. */
+static int copy_block(uint32_t blk, uint64_t boff, uint8_t *dst, uint64_t chunk)
+{
+    if (blk == 0) {
+        memset(dst, 0, chunk);
+        return VIPER_OK;
+    }
+    struct buf *b = bget(blk);
+    if (!b)
+        return VIPER_ERR_IO;
+    memcpy(dst, b->data->bytes + boff, chunk);
+    bput(b);
+    return VIPER_OK;
+}
+
+/* Copy up to len bytes at off (clamped to the size) straight from cached blocks into dst;
+ * f remembers the size and the last block's mapping. */
+static int read_blocks(struct ofile *f, const struct viperfs_inode *in, uint64_t off, uint8_t *dst,
                        uint64_t len, size_t *got)
 {
     *got = 0;
+    f->map_gen = 0;
     if (off >= in->size)
         return VIPER_OK;
     if (len > in->size - off)
@@ -277,21 +294,25 @@ static int read_blocks(uint32_t ino, const struct viperfs_inode *in, uint64_t of
         uint32_t blk;
         if (chunk > len - *got)
             chunk = len - *got;
-        int rc = viperfs_bmap(&fs, ino, in, pos / VIPERFS_BLOCK_SIZE, &blk);
+        int rc = viperfs_bmap(&fs, f->ino, in, pos / VIPERFS_BLOCK_SIZE, &blk);
+        if (rc == VIPER_OK)
+            rc = copy_block(blk, pos % VIPERFS_BLOCK_SIZE, dst + *got, chunk);
         if (rc != VIPER_OK)
             return rc;
-        if (blk == 0) {
-            memset(dst + *got, 0, chunk);   /* a hole */
-        } else {
-            struct buf *b = bget(blk);
-            if (!b)
-                return VIPER_ERR_IO;
-            memcpy(dst + *got, b->data->bytes + pos % VIPERFS_BLOCK_SIZE, chunk);
-            bput(b);
-        }
         *got += chunk;
+        f->map_gen = fsd_meta_gen;
+        f->map_size = in->size;
+        f->map_fb = pos / VIPERFS_BLOCK_SIZE;
+        f->map_blk = blk;
     }
     return VIPER_OK;
+}
+
+/* A read within the block f mapped last, nothing changed since (a loop of small reads). */
+static bool read_mapped(const struct ofile *f, uint64_t off, uint64_t len)
+{
+    return f->map_gen == fsd_meta_gen && off / VIPERFS_BLOCK_SIZE == f->map_fb &&
+           off % VIPERFS_BLOCK_SIZE + len <= VIPERFS_BLOCK_SIZE && off < f->map_size;
 }
 
 static int op_read(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
@@ -303,12 +324,19 @@ static int op_read(struct fsd_client *c, const struct fs_request *req, struct fs
         return FS_ERR_BAD_FD;
     if (req->len > FS_IO_MAX || !fsd_range_ok(c, req->buf_off, req->len))
         return VIPER_ERR_OUT_OF_RANGE;
-    uint64_t off = req->op == FS_PREAD ? req->offset : f->off;
-    int rc = inode_get(f->ino, &in);
-    if (rc == VIPER_OK && TYPE(&in) == VIPERFS_S_IFDIR)
-        rc = FS_ERR_IS_A_DIR;
-    if (rc == VIPER_OK)
-        rc = read_blocks(f->ino, &in, off, c->buf + req->buf_off, req->len, &got);
+    uint64_t off = req->op == FS_PREAD ? req->offset : f->off, len = req->len;
+    uint8_t *dst = c->buf + req->buf_off;
+    int rc;
+    if (read_mapped(f, off, len)) {
+        got = len < f->map_size - off ? len : f->map_size - off;
+        rc = copy_block(f->map_blk, off % VIPERFS_BLOCK_SIZE, dst, got);
+    } else {
+        rc = inode_get(f->ino, &in);
+        if (rc == VIPER_OK && TYPE(&in) == VIPERFS_S_IFDIR)
+            rc = FS_ERR_IS_A_DIR;
+        if (rc == VIPER_OK)
+            rc = read_blocks(f, &in, off, dst, len, &got);
+    }
     if (rc != VIPER_OK)
         return rc;
     if (req->op == FS_READ)
