@@ -157,6 +157,19 @@ static void user_abort(struct trap_frame *tf)
         proc_fault_kill(tf, esr_class_name((unsigned)(tf->esr >> 26) & 0x3f));
 }
 
+/*
+ * The lean path for data aborts from EL0 (vectors.S el0_dabt): resolve the
+ * fault on a partial frame, or return nonzero so that the vector completes
+ * the frame and trap_sync reports it.  vm_fault never blocks, switches or
+ * wakes a thread, so nothing else needs the full frame.
+ */
+int trap_user_abort_lean(uint64_t esr, uint64_t far)
+{
+    if (!vm_fault_kind(esr) || far >= VIPER_USER_MAX)
+        return VIPER_ERR_FAULT;
+    return vm_fault(sched_current()->proc->vm, far, fault_access(esr));
+}
+
 static void user_sync(struct trap_frame *tf)
 {
     unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;

@@ -25,6 +25,7 @@
 #include "viper/syscalls.h"
 
 #define EC_SVC64    0x15
+#define EC_DABT_LOW 0x24
 
 .macro SAVE_FRAME from_el0
     sub     sp, sp, #TF_SIZE
@@ -151,8 +152,9 @@ exception_vectors:
  * switches, wakes a thread nor touches user memory: ELR, SPSR and SP_EL0
  * cannot change under it, there is nothing to reschedule, and a kill of
  * this process can only have been decided while it was off the CPU, which
- * it left and came back to through the full path.  Everything else (other
- * calls, faults, FP traps) takes the full frame: el0_sync_full.
+ * it left and came back to through the full path.  Data aborts have a lean
+ * path of their own (el0_dabt).  Everything else (other calls, other
+ * faults, FP traps) takes the full frame: el0_sync_full.
  * Cost: 30 instructions and one indirect call more than the floor; the
  * frame's top page is the only stack touched.
  */
@@ -165,7 +167,7 @@ el0_sync:
     lsr     x1, x0, #26
     cmp     x1, #EC_SVC64
     ccmp    x8, #SYSCALL_LEAN_COUNT, #2, eq   /* not an svc: flags "hs" */
-    b.hs    el0_sync_full
+    b.hs    el0_not_lean
     movz    x1, #(SYSCALL_LEAN_MASK & 0xffff)
     movk    x1, #(SYSCALL_LEAN_MASK >> 16), lsl #16
     lsr     x1, x1, x8
@@ -203,6 +205,65 @@ el0_sync:
     ldr     x30, [sp, #TF_X30]
     add     sp, sp, #TF_SIZE
     eret
+
+el0_not_lean:                       /* not an svc, or not a lean number; x1 = the class */
+    cmp     x1, #EC_DABT_LOW
+    b.ne    el0_sync_full
+    /* fall through */
+
+/*
+ * el0_dabt: a data abort from EL0, on the lean call's partial frame
+ * (x0-x18, x30).  trap_user_abort_lean (trap.c) resolves demand-zero, COW,
+ * shared-memory and device faults with vm_fault, which never blocks,
+ * switches or wakes anything: the same argument as for the lean calls.
+ * When it cannot (a bad access, out of memory) it returns nonzero and the
+ * frame is completed for trap_sync, which reports and kills: x19-x29 are
+ * still the user's (callee-saved in C), ELR/SPSR/ESR/FAR unchanged.
+ */
+el0_dabt:                           /* x0 = ESR; x0, x1 are in the frame */
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    str     x18, [sp, #TF_X18]
+    str     x30, [sp, #TF_X30]
+    mrs     x1, far_el1
+    bl      trap_user_abort_lean    /* (esr, far) -> 0: resolved, retry the access */
+    cbnz    w0, 1f
+    ldp     x0, x1, [sp, #16 * 0]
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldr     x18, [sp, #TF_X18]
+    ldr     x30, [sp, #TF_X30]
+    add     sp, sp, #TF_SIZE
+    eret
+1:  str     x19, [sp, #TF_X18 + 8]  /* the rest of the frame, as SAVE_FRAME_X2 */
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x0, sp_el0
+    str     x0, [sp, #TF_SP]
+    mrs     x0, elr_el1
+    mrs     x1, spsr_el1
+    stp     x0, x1, [sp, #TF_ELR]
+    mrs     x0, esr_el1
+    mrs     x1, far_el1
+    stp     x0, x1, [sp, #TF_ESR]
+    mov     x29, xzr                /* a kernel backtrace stops here */
+    mov     x0, sp
+    b       el0_trap
 
 /* getpid and gettid: x0-x2 are results, x3-x30 untouched; nothing to restore. */
 el0_getpid:

@@ -15,6 +15,7 @@
 #include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "arch/timer.h"
+#include "kernel/hot.h"
 #include "kernel/lab.h"
 #include "kernel/log.h"
 #include "mm/vm.h"
@@ -23,7 +24,7 @@
 #include "syscall/syscall.h"
 #include "viper/errors.h"
 
-static const uint64_t slice_ns[SCHED_LEVELS] = {
+static const uint64_t slice_ns[SCHED_LEVELS] HOT_RODATA = {
     20000000, 16000000, 12000000, 10000000, 8000000, 6000000, 4000000, 2000000,
 };
 
@@ -59,20 +60,20 @@ void sched_init(void)
 }
 
 /* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
-static void runq_push(struct thread *t)
+static inline void runq_push(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
 }
 
-static struct thread *runq_pop(unsigned l)
+static inline struct thread *runq_pop(unsigned l)
 {
     (void)l;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
     return &idle_thread;
 }
 
-static void runq_remove(struct thread *t)
+static inline void runq_remove(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
@@ -204,8 +205,9 @@ static void schedule(void)
     next->state = THREAD_RUNNING;
     slice_end = now + slice_ns[level_of(next)];
     resched = false;
-    current = next;
-    arm_timer();
+    current = next;   /* arm_timer looks at the thread about to run */
+    if (slice_end < armed)   /* only the slice changed: the timer need only move earlier */
+        arm_timer();
     if (next == prev)
         return;
     switches++;
