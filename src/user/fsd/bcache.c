@@ -180,7 +180,7 @@ static int write_out(struct buf *b)
 }
 
 /* The buffer for blockno, pinned; read from the disk when read is set and it is not cached. */
-static struct buf *lookup(uint32_t blockno, bool read)
+FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
 {
     struct buf *b;
     for (b = hash[hslot(blockno)]; b; b = hnext[b - bufs])
@@ -215,7 +215,7 @@ static struct buf *lookup(uint32_t blockno, bool read)
     return b;
 }
 
-struct buf *bget(uint32_t blockno)
+FSD_HOT struct buf *bget(uint32_t blockno)
 {
     return blockno < fs.sb.block_count || fs.sb.block_count == 0 ? lookup(blockno, true) : NULL;
 }
@@ -230,7 +230,7 @@ struct buf *bget_new(uint32_t blockno)
     return b;
 }
 
-void bput(struct buf *b)
+FSD_HOT void bput(struct buf *b)
 {
     b->pins--;
 }

@@ -90,7 +90,7 @@ static int attach(struct fsd_client *c, viper_handle_t h, uint64_t *size)
 }
 
 /* Answer one received message of len bytes and nh handles; false if c had to be dropped. */
-static bool answer(struct fsd_client *c, const struct fs_request *req, uint64_t len,
+FSD_HOT static bool answer(struct fsd_client *c, const struct fs_request *req, uint64_t len,
                    const viper_handle_t *hs, uint64_t nh)
 {
     struct fs_reply rep;
@@ -117,7 +117,7 @@ static bool answer(struct fsd_client *c, const struct fs_request *req, uint64_t 
  * to wait_many over everyone and polling.  The burst ends after BURST_MAX requests or
  * when none came by its deadline, so the other clients wait for at most that.
  */
-static void serve(struct fsd_client *c)
+FSD_HOT static void serve(struct fsd_client *c)
 {
     union {
         struct fs_request req;
@@ -168,7 +168,7 @@ static void accept_all(void)
     }
 }
 
-static _Noreturn void serve_forever(void)
+FSD_HOT static _Noreturn void serve_forever(void)
 {
     struct viper_wait_item items[1 + MAX_CLIENTS];
     struct fsd_client *who[1 + MAX_CLIENTS];

@@ -70,7 +70,7 @@ static void ref_put(uint32_t ino)
     }
 }
 
-bool fsd_range_ok(const struct fsd_client *c, uint64_t off, uint64_t len)
+FSD_HOT bool fsd_range_ok(const struct fsd_client *c, uint64_t off, uint64_t len)
 {
     return c->buf && off <= c->buflen && len <= c->buflen - off;
 }
@@ -154,7 +154,7 @@ void fsd_fill_stat(uint32_t ino, const struct viperfs_inode *in, struct fs_stat 
     st->ctime_ns = in->ctime;
 }
 
-struct ofile *fsd_fd(struct fsd_client *c, int32_t fd)
+FSD_HOT struct ofile *fsd_fd(struct fsd_client *c, int32_t fd)
 {
     if (fd < 0 || (uint32_t)fd >= FSD_MAX_FDS || !c->files[fd].used)
         return NULL;
@@ -264,7 +264,7 @@ void fsd_close_all(struct fsd_client *c)
 /* ---- data ---- */
 
 /* Copy chunk bytes of disk block blk (0: a hole) from byte boff into dst. */
-static int copy_block(uint32_t blk, uint64_t boff, uint8_t *dst, uint64_t chunk)
+FSD_HOT static int copy_block(uint32_t blk, uint64_t boff, uint8_t *dst, uint64_t chunk)
 {
     if (blk == 0) {
         memset(dst, 0, chunk);
@@ -309,13 +309,13 @@ static int read_blocks(struct ofile *f, const struct viperfs_inode *in, uint64_t
 }
 
 /* A read within the block f mapped last, nothing changed since (a loop of small reads). */
-static bool read_mapped(const struct ofile *f, uint64_t off, uint64_t len)
+FSD_HOT static bool read_mapped(const struct ofile *f, uint64_t off, uint64_t len)
 {
     return f->map_gen == fsd_meta_gen && off / VIPERFS_BLOCK_SIZE == f->map_fb &&
            off % VIPERFS_BLOCK_SIZE + len <= VIPERFS_BLOCK_SIZE && off < f->map_size;
 }
 
-static int op_read(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
+FSD_HOT static int op_read(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
     struct ofile *f = fsd_fd(c, req->fd);
     struct viperfs_inode in;
@@ -447,7 +447,7 @@ static int op_statfs(struct fs_reply *rep)
     return VIPER_OK;
 }
 
-static int dispatch(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
+FSD_HOT static int dispatch(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
     switch (req->op) {
     case FS_OPEN: return op_open(c, req, rep);
@@ -470,7 +470,7 @@ static int dispatch(struct fsd_client *c, const struct fs_request *req, struct f
     }
 }
 
-int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
+FSD_HOT int fsd_op(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
 {
     if (!fsd_mounted)
         return VIPER_ERR_IO;

@@ -32,7 +32,7 @@ static struct {
 };
 
 /* The request for fd's fsd descriptor, or -1 with errno = EBADF. */
-static int fsd_fd(int fd, struct fs_request *rq)
+FS_HOT static int fsd_fd(int fd, struct fs_request *rq)
 {
     if (fd < 0 || fd >= FD_MAX || fds[fd].kind != FD_FSD) {
         errno = EBADF;
@@ -44,7 +44,7 @@ static int fsd_fd(int fd, struct fs_request *rq)
 }
 
 /* Send a request on fd's connection; a reply from a newer connection means fd is stale. */
-static int fd_call(int fd, struct fs_request *rq, struct fs_reply *rp)
+FS_HOT static int fd_call(int fd, struct fs_request *rq, struct fs_reply *rp)
 {
     uint32_t conn = 0;
     int rc = fs_call(rq, NULL, NULL, rp, &conn);
@@ -140,7 +140,7 @@ static ssize_t console_write(int fd, const void *data, size_t len)
 }
 
 /* READ/WRITE/PREAD/PWRITE in chunks of the transfer buffer; bytes moved or -1. */
-static ssize_t transfer(int fd, uint32_t op, void *data, size_t len, off_t offset)
+FS_HOT static ssize_t transfer(int fd, uint32_t op, void *data, size_t len, off_t offset)
 {
     struct fs_request rq;
     struct fs_reply rp;
@@ -172,7 +172,7 @@ static ssize_t transfer(int fd, uint32_t op, void *data, size_t len, off_t offse
     return (ssize_t)done;
 }
 
-ssize_t read(int fd, void *buf, size_t len)
+FS_HOT ssize_t read(int fd, void *buf, size_t len)
 {
     if (fd >= 0 && fd < FD_MAX && fds[fd].kind == FD_CONSOLE)
         return console_read(buf, len);
@@ -186,7 +186,7 @@ ssize_t write(int fd, const void *buf, size_t len)
     return transfer(fd, FS_WRITE, (void *)buf, len, 0);
 }
 
-ssize_t pread(int fd, void *buf, size_t len, off_t offset)
+FS_HOT ssize_t pread(int fd, void *buf, size_t len, off_t offset)
 {
     return transfer(fd, FS_PREAD, buf, len, offset);
 }

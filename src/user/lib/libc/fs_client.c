@@ -61,17 +61,17 @@ static int connect(void)
     return VIPER_OK;
 }
 
-int fs_live(uint32_t conn)
+FS_HOT int fs_live(uint32_t conn)
 {
     return chan != 0 && conn == generation;
 }
 
-uint8_t *fs_data(void)
+FS_HOT uint8_t *fs_data(void)
 {
     return buf + FS_DATA_OFF;
 }
 
-static void put_path(struct fs_request *rq, const char *path, int second)
+FS_HOT static void put_path(struct fs_request *rq, const char *path, int second)
 {
     size_t n = path ? strlen(path) : 0;
     uint64_t off = second ? FS_PATH_MAX : 0;
@@ -86,7 +86,7 @@ static void put_path(struct fs_request *rq, const char *path, int second)
     }
 }
 
-int fs_call(struct fs_request *rq, const char *path, const char *path2,
+FS_HOT int fs_call(struct fs_request *rq, const char *path, const char *path2,
             struct fs_reply *rp, uint32_t *conn)
 {
     if ((path && strlen(path) > FS_PATH_MAX) || (path2 && strlen(path2) > FS_PATH_MAX))
