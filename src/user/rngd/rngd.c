@@ -45,14 +45,24 @@ static void post(void)
     }
 }
 
-/* Feed every completed buffer to the pool; returns the bytes fed. */
+/*
+ * Feed every completed buffer to the pool; returns the bytes fed.  The
+ * first time, rngd says so before its first entropy_add: once the pool is
+ * seeded anyone may stop rngd (a test kills it as soon as getrandom works),
+ * so a line printed after the feed could be lost.
+ */
 static uint64_t feed(void)
 {
+    static bool told;
     uint64_t total = 0;
     uint32_t len;
     int64_t head;
     while ((head = virtq_get(&q, &len)) >= 0) {
         uint8_t *p = buf.va + slot_of_head[head] * CHUNK;
+        if (len > 0 && !told) {
+            told = true;
+            printf("rngd: feeding the pool from virtio-rng (%u bytes at start)\n", SEED_BYTES);
+        }
         if (len > 0 && viper_entropy_add(vd.dev, p, len) == VIPER_OK)
             total += len;
         memset(p, 0, CHUNK);   /* no copy of what went into the pool stays here */
@@ -100,10 +110,8 @@ int main(void)
                 printf("rngd: the device broke its queue; exiting\n");
                 return 2;
             }
-            if (!seeded && fed >= SEED_BYTES) {
+            if (!seeded && fed >= SEED_BYTES)
                 seeded = true;
-                printf("rngd: pool fed %llu bytes\n", (unsigned long long)fed);
-            }
             for (unsigned i = 0; !seeded && i < QSIZE; i++)
                 post();   /* short answers: ask again until the seed is complete */
             if (seeded && virtq_free(&q) == q.size)
