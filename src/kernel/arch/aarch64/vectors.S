@@ -35,6 +35,12 @@
 
 /* The rest of SAVE_FRAME, once x0 and x1 are in the frame. */
 .macro SAVE_FRAME_X2 from_el0
+    SAVE_PARTIAL
+    SAVE_REST \from_el0
+.endm
+
+/* x2-x18 and x30: with x0 and x1, what a C call may clobber (the lean paths' frame). */
+.macro SAVE_PARTIAL
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
     stp     x6, x7, [sp, #16 * 3]
@@ -43,7 +49,13 @@
     stp     x12, x13, [sp, #16 * 6]
     stp     x14, x15, [sp, #16 * 7]
     stp     x16, x17, [sp, #16 * 8]
-    stp     x18, x19, [sp, #16 * 9]
+    str     x18, [sp, #TF_X18]
+    str     x30, [sp, #TF_X30]
+.endm
+
+/* x19-x29, SP, ELR, SPSR, ESR and FAR: completes a partial frame.  Leaves x0 = ESR. */
+.macro SAVE_REST from_el0
+    str     x19, [sp, #TF_X18 + 8]
     stp     x20, x21, [sp, #16 * 10]
     stp     x22, x23, [sp, #16 * 11]
     stp     x24, x25, [sp, #16 * 12]
@@ -54,13 +66,29 @@
     .else
     add     x0, sp, #TF_SIZE
     .endif
-    stp     x30, x0, [sp, #240]
+    str     x0, [sp, #TF_SP]
     mrs     x0, elr_el1
     mrs     x1, spsr_el1
     stp     x0, x1, [sp, #TF_ELR]
     mrs     x0, esr_el1
     mrs     x1, far_el1
     stp     x0, x1, [sp, #TF_ESR]
+.endm
+
+/* Undo SAVE_PARTIAL, pop the frame and return to EL0 (x0 and x1 are the caller's to set). */
+.macro RESTORE_PARTIAL_ERET
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldr     x18, [sp, #TF_X18]
+    ldr     x30, [sp, #TF_X30]
+    add     sp, sp, #TF_SIZE
+    eret
 .endm
 
 .macro RESTORE_FRAME to_el0
@@ -180,31 +208,11 @@ el0_sync:
     add     x0, x0, :lo12:syscall_lean_table
     ldr     x1, [x0, x8, lsl #3]
     cbz     x1, el0_sync_full
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    str     x18, [sp, #TF_X18]
-    str     x30, [sp, #TF_X30]
+    SAVE_PARTIAL
     mov     x0, sp
     blr     x1                      /* x0 = status; results in the frame's x1-x3 */
     ldr     x1, [sp, #8]
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldr     x18, [sp, #TF_X18]
-    ldr     x30, [sp, #TF_X30]
-    add     sp, sp, #TF_SIZE
-    eret
+    RESTORE_PARTIAL_ERET
 
 el0_not_lean:                       /* not an svc, or not a lean number; x1 = the class */
     cmp     x1, #EC_DABT_LOW
@@ -221,46 +229,13 @@ el0_not_lean:                       /* not an svc, or not a lean number; x1 = th
  * still the user's (callee-saved in C), ELR/SPSR/ESR/FAR unchanged.
  */
 el0_dabt:                           /* x0 = ESR; x0, x1 are in the frame */
-    stp     x2, x3, [sp, #16 * 1]
-    stp     x4, x5, [sp, #16 * 2]
-    stp     x6, x7, [sp, #16 * 3]
-    stp     x8, x9, [sp, #16 * 4]
-    stp     x10, x11, [sp, #16 * 5]
-    stp     x12, x13, [sp, #16 * 6]
-    stp     x14, x15, [sp, #16 * 7]
-    stp     x16, x17, [sp, #16 * 8]
-    str     x18, [sp, #TF_X18]
-    str     x30, [sp, #TF_X30]
+    SAVE_PARTIAL
     mrs     x1, far_el1
     bl      trap_user_abort_lean    /* (esr, far) -> 0: resolved, retry the access */
     cbnz    w0, 1f
     ldp     x0, x1, [sp, #16 * 0]
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldr     x18, [sp, #TF_X18]
-    ldr     x30, [sp, #TF_X30]
-    add     sp, sp, #TF_SIZE
-    eret
-1:  str     x19, [sp, #TF_X18 + 8]  /* the rest of the frame, as SAVE_FRAME_X2 */
-    stp     x20, x21, [sp, #16 * 10]
-    stp     x22, x23, [sp, #16 * 11]
-    stp     x24, x25, [sp, #16 * 12]
-    stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
-    mrs     x0, sp_el0
-    str     x0, [sp, #TF_SP]
-    mrs     x0, elr_el1
-    mrs     x1, spsr_el1
-    stp     x0, x1, [sp, #TF_ELR]
-    mrs     x0, esr_el1
-    mrs     x1, far_el1
-    stp     x0, x1, [sp, #TF_ESR]
+    RESTORE_PARTIAL_ERET
+1:  SAVE_REST 1
     mov     x29, xzr                /* a kernel backtrace stops here */
     mov     x0, sp
     b       el0_trap
