@@ -99,24 +99,14 @@
     ldr     x0, [sp, #TF_SP]
     msr     sp_el0, x0
     .endif
-    ldp     x2, x3, [sp, #16 * 1]
-    ldp     x4, x5, [sp, #16 * 2]
-    ldp     x6, x7, [sp, #16 * 3]
-    ldp     x8, x9, [sp, #16 * 4]
-    ldp     x10, x11, [sp, #16 * 5]
-    ldp     x12, x13, [sp, #16 * 6]
-    ldp     x14, x15, [sp, #16 * 7]
-    ldp     x16, x17, [sp, #16 * 8]
-    ldp     x18, x19, [sp, #16 * 9]
+    ldr     x19, [sp, #TF_X18 + 8]
     ldp     x20, x21, [sp, #16 * 10]
     ldp     x22, x23, [sp, #16 * 11]
     ldp     x24, x25, [sp, #16 * 12]
     ldp     x26, x27, [sp, #16 * 13]
     ldp     x28, x29, [sp, #16 * 14]
-    ldr     x30, [sp, #240]
     ldp     x0, x1, [sp, #16 * 0]
-    add     sp, sp, #TF_SIZE
-    eret
+    RESTORE_PARTIAL_ERET
 .endm
 
 /* A handler: save, call fn(frame[, arg]), restore. */
