@@ -183,3 +183,6 @@ include mk/crash.mk
 gradescope:
 	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=<lab>  (writes $(BUILD)/gradescope/<lab>.zip)"; exit 2; }
 	$(PYTHON) tools/mkgradescope $(LAB) --out $(BUILD)/gradescope
+
+# Last: the flag stamps need every flag variable above (mk/flags.mk).
+include mk/flags.mk

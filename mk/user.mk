@@ -30,8 +30,9 @@ UCFLAGS = -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-common \
 # libc, the user libraries and the servers (src/user/) use no FP/SIMD, and are built so:
 # otherwise GCC's SIMD copies (memcpy, struct copies) cost a server and each of its clients
 # an FP trap with a 512-byte save and load on every switch between them (docs/bench.md).
-ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include -mgeneral-regs-only
-$(UBUILD)/obj/src/user/%.c.o: UCFLAGS += -mgeneral-regs-only
+USERVER_CFLAGS := -mgeneral-regs-only
+ULIBCFLAGS = $(UCFLAGS) -Isrc/kernel/include $(USERVER_CFLAGS)
+$(UBUILD)/obj/src/user/%.c.o: UCFLAGS += $(USERVER_CFLAGS)
 ULDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro -z noexecstack \
             --no-dynamic-linker --build-id=none -T $(USER_LD)
 # GNU ld: libgcc for the odd helper (128-bit arithmetic); clang builds do without.
