@@ -251,7 +251,7 @@ int proc_exec_args(const char *path, const struct arg_block *args)
     if (err)
         return err;
     vm_destroy(p->vm);
-    p->vm = img.vm;
+    proc_set_vm(p, img.vm);
     p->exe = img.exe;
     p->exe_size = img.exe_size;
     strlcpy(p->name, basename(path), sizeof p->name);

@@ -25,6 +25,9 @@ struct process *proc_alloc(struct process *parent, const char *name);
 void proc_free_unstarted(struct process *p);
 void proc_thread_died(struct process *p);
 
+/* Give p the address space vm (or none): p->vm and the copy in each of its threads. */
+void proc_set_vm(struct process *p, struct vm_space *vm);
+
 /* Find path in the initrd; VIPER_ERR_NOT_FOUND if absent. */
 int initrd_lookup(const char *path, const void **data, uint64_t *size);
 

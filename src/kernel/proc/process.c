@@ -176,12 +176,20 @@ int proc_fork(struct trap_frame *tf, int64_t *pid, struct process **out)
     return VIPER_OK;
 }
 
+void proc_set_vm(struct process *p, struct vm_space *vm)
+{
+    p->vm = vm;
+    struct list *pos;
+    list_for_each(pos, &p->threads)
+        container_of(pos, struct thread, proc_node)->vm = vm;
+}
+
 /* The last thread of p has exited: release what a zombie does not need. */
 void proc_thread_died(struct process *p)
 {
     if (p->vm) {
         vm_destroy(p->vm);
-        p->vm = NULL;
+        proc_set_vm(p, NULL);
     }
     handle_table_destroy(&p->handles);   /* endpoints close: peers see PEER_CLOSED */
     if (!p->parent) {   /* init is gone: nothing is left to run user space */
@@ -213,6 +221,7 @@ static void proc_mark_killed(struct process *p, int reason, int64_t code)
     struct list *pos;
     list_for_each(pos, &p->threads) {
         struct thread *t = container_of(pos, struct thread, proc_node);
+        t->dying = true;
         if (t != sched_current())
             sched_interrupt(t);
     }
@@ -300,10 +309,10 @@ int proc_wait(int64_t pid, bool nohang, int64_t *out_pid, int64_t *reason, int64
 void proc_return_to_user(void)
 {
     struct thread *t = sched_current();
-    if (t->proc->killed)
+    if (t->dying)
         thread_exit(0);
     if (sched_need_resched())
         sched_yield();
-    if (t->proc->killed)   /* killed while we were off the CPU */
+    if (t->dying)   /* killed while we were off the CPU */
         thread_exit(0);
 }

@@ -1,12 +1,16 @@
 /*
  * thread.c - creating, ending and joining threads.
  *
- * A user thread owns a 16 KiB kernel stack with its trap frame at the
- * top; arch_switch starts a new thread in thread_enter_user, which
- * "returns" to EL0 through that frame.  A thread that exits becomes a
- * ZOMBIE: the scheduler frees its stack after switching away (it is still
- * running on it until then), and the struct goes when it is joined or
- * when its process is reaped.
+ * A user thread owns a 16 KiB kernel stack.  Its top page holds, from the
+ * top down, the struct thread itself, the trap frame and the first 3 KiB
+ * of stack: a switch touches one page per thread instead of two (under
+ * QEMU every page touched after an address-space switch costs a TLB fill,
+ * docs/bench.md).  arch_switch starts a new thread in thread_enter_user,
+ * which "returns" to EL0 through the frame.  A thread that exits becomes a
+ * ZOMBIE: the scheduler frees the three lower stack pages after switching
+ * away (it is still running on them until then), and the top page goes
+ * with the struct, when the thread is joined or its process reaped and no
+ * handle to it is left.
  */
 #include "arch/cpu.h"
 #include "arch/fpu.h"
@@ -32,17 +36,15 @@ int thread_create_user(struct process *p, uint64_t entry, uint64_t sp, uint64_t 
 {
     if (p->live_threads >= PROC_THREADS_MAX)
         return VIPER_ERR_LIMIT;
-    struct thread *t = kzalloc(sizeof *t);
-    if (!t)
+    uint64_t stack_pa = pmm_alloc_pages(KSTACK_ORDER);
+    if (!stack_pa)
         return VIPER_ERR_NO_MEMORY;
-    t->kstack_pa = pmm_alloc_pages(KSTACK_ORDER);
-    if (!t->kstack_pa) {
-        kfree(t);
-        return VIPER_ERR_NO_MEMORY;
-    }
+    uint8_t *top = (uint8_t *)phys_to_virt(stack_pa) + KSTACK_SIZE;
+    struct thread *t = (struct thread *)(top - THREAD_TOP_SIZE);
+    memset(t, 0, sizeof *t);
+    t->kstack_pa = stack_pa;
     obj_init(&t->obj, OBJ_THREAD);   /* this reference is the process's */
-    uint8_t *top = (uint8_t *)phys_to_virt(t->kstack_pa) + KSTACK_SIZE;
-    t->tf = (struct trap_frame *)(top - sizeof(struct trap_frame));
+    t->tf = (struct trap_frame *)((uint8_t *)t - sizeof(struct trap_frame));
     memset(t->tf, 0, sizeof *t->tf);
     t->tf->elr = entry;
     t->tf->sp = sp;
@@ -51,6 +53,8 @@ int thread_create_user(struct process *p, uint64_t entry, uint64_t sp, uint64_t 
     t->ctx.sp = (uint64_t)t->tf;
     t->ctx.lr = (uint64_t)thread_enter_user;
     t->proc = p;
+    t->vm = p->vm;
+    t->dying = p->killed;
     t->tid = next_tid++;
     t->priority = VIPER_PRIORITY_DEFAULT;
     list_init(&t->run_node);
@@ -63,10 +67,12 @@ int thread_create_user(struct process *p, uint64_t entry, uint64_t sp, uint64_t 
     return VIPER_OK;
 }
 
+/* The stack below its top page (the buddy allocator takes the block back a page at a time). */
 void thread_release_stack(struct thread *t)
 {
     if (t->kstack_pa) {
-        pmm_free_pages(t->kstack_pa, KSTACK_ORDER);
+        for (uint64_t off = 0; off < KSTACK_SIZE - PAGE_SIZE; off += PAGE_SIZE)
+            pmm_free_pages(t->kstack_pa + off, 0);
         t->kstack_pa = 0;
     }
 }
@@ -124,7 +130,9 @@ int thread_join(int64_t tid, int64_t *value)
 
 void thread_obj_destroy(struct object *o)
 {
-    kfree(container_of(o, struct thread, obj));
+    struct thread *t = container_of(o, struct thread, obj);
+    thread_release_stack(t);   /* a thread that never ran keeps all of it */
+    pmm_free_pages(virt_to_phys(t) & PAGE_MASK, 0);
 }
 
 uint32_t thread_obj_signals(struct object *o)

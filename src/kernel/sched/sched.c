@@ -261,8 +261,8 @@ static void schedule(void)
     switches++;
     if (prev->state == THREAD_ZOMBIE)
         list_push_back(&dead, &prev->run_node);
-    if (!next->proc || !prev->proc || next->proc->vm != prev->proc->vm)
-        vm_activate(next->proc ? next->proc->vm : NULL);
+    if (next->vm != prev->vm)
+        vm_activate(next->vm);
     fpu_switch_to(next);
     arch_switch(&prev->ctx, &next->ctx);
     reap_dead();
@@ -337,7 +337,7 @@ int wq_wait(struct wait_queue *wq, uint64_t deadline_ns)
 {
     uint64_t flags = arch_irq_save();
     struct thread *t = current;
-    if (t->proc && t->proc->killed) {
+    if (t->dying) {
         arch_irq_restore(flags);
         return VIPER_ERR_PEER_CLOSED;
     }

@@ -45,13 +45,13 @@ const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] HOT_RODATA = {
     [VIPER_SYS_CLOCK_GET] = sys_clock_get,
 };
 
-/* vectors.S answers getpid and gettid itself, and reads killed on every way out, at these offsets. */
+/* vectors.S answers getpid and gettid itself, and reads dying on every way out, at these offsets. */
 _Static_assert(offsetof(struct thread, proc) == LEAN_THREAD_PROC, "syscall/lean.h");
 _Static_assert(offsetof(struct thread, tid) == LEAN_THREAD_TID, "syscall/lean.h");
 _Static_assert(offsetof(struct process, pid) == LEAN_PROC_PID, "syscall/lean.h");
 _Static_assert(offsetof(struct process, parent) == LEAN_PROC_PARENT, "syscall/lean.h");
-_Static_assert(offsetof(struct process, killed) == LEAN_PROC_KILLED, "syscall/lean.h");
-_Static_assert(sizeof(((struct process *)0)->killed) == 1, "syscall/lean.h: killed is read as a byte");
+_Static_assert(offsetof(struct thread, dying) == LEAN_THREAD_DYING, "syscall/lean.h");
+_Static_assert(sizeof(((struct thread *)0)->dying) == 1, "syscall/lean.h: dying is read as a byte");
 
 #define DEBUG_WRITE_MAX 4096
 

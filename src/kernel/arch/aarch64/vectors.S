@@ -252,7 +252,7 @@ el0_gettid:
 /*
  * Every other system call: the full frame, the handler called from here
  * (syscall_table, syscall.c), and proc_return_to_user only when there is
- * something for it to do (a reschedule, or this process killed).  Faults,
+ * something for it to do (a reschedule, or this thread dying).  Faults,
  * FP traps and unknown call numbers go to trap_sync.
  */
 el0_sync_full:                      /* x0 and x1 are in the frame already */
@@ -272,8 +272,7 @@ el0_sync_full:                      /* x0 and x1 are in the frame already */
     str     x0, [sp]                /* the status, in the frame's x0 */
     adrp    x0, current
     ldr     x0, [x0, :lo12:current]
-    ldr     x0, [x0, #LEAN_THREAD_PROC]
-    ldrb    w0, [x0, #LEAN_PROC_KILLED]
+    ldrb    w0, [x0, #LEAN_THREAD_DYING]
     adrp    x1, resched
     ldrb    w1, [x1, :lo12:resched]
     orr     w0, w0, w1

@@ -20,7 +20,7 @@ enum thread_state {
     THREAD_RUNNABLE,   /* on a run queue */
     THREAD_RUNNING,    /* on a CPU */
     THREAD_BLOCKED,    /* on a wait queue and/or the sleep list */
-    THREAD_ZOMBIE,     /* exited; its stack is freed after the switch away */
+    THREAD_ZOMBIE,     /* exited; its stack below the top page is freed after the switch away */
 };
 
 /* Registers arch_switch saves: callee-saved x19-x28, fp, lr, sp. */
@@ -39,13 +39,18 @@ struct fp_state {
 };
 
 struct process;
+struct vm_space;
 
 struct thread {
     struct arch_context ctx;
     struct object obj;            /* the process holds one reference, each handle another */
     struct trap_frame *tf;        /* user registers, at the top of the kernel stack */
-    uint64_t kstack_pa;           /* KSTACK_SIZE bytes from pmm */
+    uint64_t kstack_pa;           /* the stack's base (KSTACK_SIZE from pmm; this struct
+                                     sits in its top page); 0 once the lower pages are freed */
     struct process *proc;         /* NULL for idle threads */
+    struct vm_space *vm;          /* proc->vm, copied here (proc_set_vm) and ... */
+    bool dying;                   /* ... proc->killed: a switch and the way back to EL0
+                                     read only the thread's own page */
     int64_t tid;
     uint8_t priority;             /* 0-255, higher runs first */
     enum thread_state state;      /* [sched] */
@@ -61,6 +66,11 @@ struct thread {
     bool fp_valid;                /* fp holds this thread's live FP state */
     struct fp_state fp;
 };
+
+/* The struct's share of the kernel stack's top page (thread.c), 16-byte aligned. */
+#define THREAD_TOP_SIZE ((sizeof(struct thread) + 15) & ~15ul)
+_Static_assert(THREAD_TOP_SIZE + sizeof(struct trap_frame) <= 2048,
+               "the top stack page keeps at least 2 KiB of stack");
 
 /* Object hooks (cap/object.c). */
 void thread_obj_destroy(struct object *o);

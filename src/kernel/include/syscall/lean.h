@@ -4,7 +4,7 @@
  *
  * getpid and gettid are answered in the vector itself, from the running
  * thread (sched.c's `current`), and every call's way out checks the
- * process's `killed` there; the field offsets they read are checked
+ * thread's `dying` there; the field offsets they read are checked
  * against the C structures in syscall.c.  Other calls numbered below
  * SYSCALL_LEAN_COUNT may have an entry in syscall_lean_table (syscall.c).
  */
@@ -23,7 +23,7 @@
                            (1 << VIPER_SYS_CLOCK_GET))
 
 #define LEAN_THREAD_PROC   168  /* offsetof(struct thread, proc) */
-#define LEAN_THREAD_TID    176  /* offsetof(struct thread, tid) */
+#define LEAN_THREAD_TID    192  /* offsetof(struct thread, tid) */
 #define LEAN_PROC_PID      48   /* offsetof(struct process, pid) */
 #define LEAN_PROC_PARENT   88   /* offsetof(struct process, parent) */
-#define LEAN_PROC_KILLED   177  /* offsetof(struct process, killed), a bool */
+#define LEAN_THREAD_DYING  184  /* offsetof(struct thread, dying), a bool */
