@@ -118,7 +118,7 @@ static void boot_devices(const struct fdt *fdt)
 static _Noreturn void start_user_space(const struct fdt *fdt)
 {
     sched_init();
-    vm_activate(NULL);   /* the boot identity map in TTBR0 is not needed any more */
+    vm_activate(NULL, NULL);   /* the boot identity map in TTBR0 is not needed any more */
     const char *init = bootarg("init");
     if (!init || !*init)
         init = "/vinit";

@@ -255,7 +255,7 @@ int proc_exec_args(const char *path, const struct arg_block *args)
     p->exe = img.exe;
     p->exe_size = img.exe_size;
     strlcpy(p->name, basename(path), sizeof p->name);
-    vm_activate(p->vm);
+    vm_activate(p->vm, &self->ttbr0);
     fpu_forget(self);
     image_enter(self->tf, &img);
     return VIPER_OK;

@@ -180,8 +180,11 @@ void proc_set_vm(struct process *p, struct vm_space *vm)
 {
     p->vm = vm;
     struct list *pos;
-    list_for_each(pos, &p->threads)
-        container_of(pos, struct thread, proc_node)->vm = vm;
+    list_for_each(pos, &p->threads) {
+        struct thread *t = container_of(pos, struct thread, proc_node);
+        t->vm = vm;
+        t->ttbr0.gen = 0;   /* the kept value was the old space's */
+    }
 }
 
 /* The last thread of p has exited: release what a zombie does not need. */

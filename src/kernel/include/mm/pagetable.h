@@ -50,10 +50,24 @@ void tlb_flush_page(uint32_t asid, uint64_t va);
 void tlb_flush_asid(uint32_t asid);
 
 /*
- * Load root into TTBR0 with an ASID valid for this generation (allocating
- * one if needed; on wrap-around the whole TLB is flushed).
+ * A TTBR0 value (table and ASID) kept by whoever switches to a space often
+ * (each thread keeps its space's): good while gen is the current ASID
+ * generation, and loading it reads nothing of the space itself.
  */
-void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen);
+struct pt_ttbr {
+    uint64_t value;
+    uint64_t gen;   /* 0: nothing kept */
+};
+
+/*
+ * Load root into TTBR0 with an ASID valid for this generation (allocating
+ * one if needed; on wrap-around the whole TLB is flushed), and keep the
+ * value in *kept if kept is not NULL.
+ */
+void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen, struct pt_ttbr *kept);
+
+/* Load a kept TTBR0 value if it is still good; false if pt_activate is needed. */
+bool pt_activate_kept(const struct pt_ttbr *kept);
 
 /* Load the empty table into TTBR0 (no user mappings). */
 void pt_deactivate(void);

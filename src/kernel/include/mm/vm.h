@@ -82,5 +82,11 @@ int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access);
 /* Copy len bytes into vm at va from kernel memory, populating pages (exec, stack setup). */
 int vm_write(struct vm_space *vm, uint64_t va, const void *src, size_t len);
 
-/* Make vm the current user address space (NULL: none). */
-void vm_activate(struct vm_space *vm);
+/*
+ * Make vm the current user address space (NULL: none).  kept (or NULL) is
+ * the caller's copy of vm's TTBR0 value (mm/pagetable.h): a switch with a
+ * good copy does not read vm, one page fewer for QEMU to walk after the
+ * address-space change (docs/bench.md).
+ */
+struct pt_ttbr;
+void vm_activate(struct vm_space *vm, struct pt_ttbr *kept);

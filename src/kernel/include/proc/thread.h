@@ -11,6 +11,7 @@
 #include "arch/trap.h"
 #include "cap/object.h"
 #include "lib/list.h"
+#include "mm/pagetable.h"
 #include "sched/wait.h"
 
 #define KSTACK_ORDER 2                       /* 16 KiB kernel stack per thread */
@@ -48,7 +49,8 @@ struct thread {
     uint64_t kstack_pa;           /* the stack's base (KSTACK_SIZE from pmm; this struct
                                      sits in its top page); 0 once the lower pages are freed */
     struct process *proc;         /* NULL for idle threads */
-    struct vm_space *vm;          /* proc->vm, copied here (proc_set_vm) and ... */
+    struct vm_space *vm;          /* proc->vm, copied here (proc_set_vm), its TTBR0 value */
+    struct pt_ttbr ttbr0;         /* (mm/pagetable.h; reset when vm changes) and ... */
     bool dying;                   /* ... proc->killed: a switch and the way back to EL0
                                      read only the thread's own page */
     int64_t tid;

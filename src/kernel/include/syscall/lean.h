@@ -23,7 +23,7 @@
                            (1 << VIPER_SYS_CLOCK_GET))
 
 #define LEAN_THREAD_PROC   168  /* offsetof(struct thread, proc) */
-#define LEAN_THREAD_TID    192  /* offsetof(struct thread, tid) */
+#define LEAN_THREAD_TID    208  /* offsetof(struct thread, tid) */
 #define LEAN_PROC_PID      48   /* offsetof(struct process, pid) */
 #define LEAN_PROC_PARENT   88   /* offsetof(struct process, parent) */
-#define LEAN_THREAD_DYING  184  /* offsetof(struct thread, dying), a bool */
+#define LEAN_THREAD_DYING  200  /* offsetof(struct thread, dying), a bool */
