@@ -173,7 +173,8 @@ def t_user_memory(ctx):
 # case -> (exception class, symbol the PC (or LR) must name, FAR regex or None, extra regex)
 FAULT_CASES = {
     "stack_overflow": (r"Data Abort from lower EL", r"fault_stack_overflow[\w.]*",
-                       r"0*7fff[0-9a-f]{8}", r"stack overflow: 0x[0-9a-f]+ is the guard page"),
+                       r"0*3f7ff[0-9a-f]{3}",   # the guard page under the 8 MiB stack below 1 GiB
+                       r"stack overflow: 0x[0-9a-f]+ is the guard page"),
     "undefined": (r"Unknown reason \(undefined instruction\)", r"fault_undefined", None, None),
     "null_read": (r"Data Abort from lower EL", r"fault_null_read[\w.]*", r"0{16}",
                   r"translation fault.*\bread\b"),

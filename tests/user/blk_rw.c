@@ -269,7 +269,7 @@ static void case_malformed(void)
     /* ATTACH with the wrong things */
     struct blk_request at = { .op = BLK_ATTACH, .offset = BUF_LEN };
     UT_CHECK_EQ(raw(&c, &at, sizeof at, NULL), VIPER_ERR_INVALID);          /* no handle */
-    uint64_t a, b, shm, ro;
+    uint64_t a = 0, b = 0, shm = 0, ro = 0;
     UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
     viper_handle_t h = (viper_handle_t)a;
     UT_CHECK_EQ(raw(&c, &at, sizeof at, &h), VIPER_ERR_BAD_HANDLE);         /* not shm */

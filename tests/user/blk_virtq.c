@@ -65,7 +65,7 @@ static void case_open(void)
     struct virtio_dev vd;
     UT_CHECK(empty != ~0ull);
     UT_CHECK_EQ(virtio_open_index(root, empty, &vd), VIPER_ERR_NOT_SUPPORTED);  /* no device */
-    uint64_t a, b, type;
+    uint64_t a = 0, b = 0, type;
     UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
     UT_CHECK_EQ(virtio_open(a, &vd), VIPER_ERR_BAD_HANDLE);         /* not a device ... */
     UT_CHECK_EQ(viper_cap_query(a, &type, NULL), VIPER_ERR_BAD_HANDLE);   /* ... and taken */

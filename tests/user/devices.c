@@ -416,7 +416,7 @@ static void case_list(void)
     /* not a device root: nothing, a channel, the registry, a closed handle */
     UT_CHECK_EQ(viper_dev_info(0, 0, &b, &s, &id), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(viper_dev_info(reg, 0, &b, &s, &id), VIPER_ERR_BAD_HANDLE);
-    uint64_t a, c, dup;
+    uint64_t a = 0, c = 0, dup = 0;
     UT_CHECK_EQ(viper_chan_create(&a, &c), VIPER_OK);
     UT_CHECK_EQ(viper_dev_info(a, 0, &b, &s, &id), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(viper_dev_open(a, 0, &dup), VIPER_ERR_BAD_HANDLE);
@@ -465,7 +465,7 @@ static void case_map(void)
                     VIRTIO_ID_ENTROPY);
         unmap_regs(addr2, size);
     }
-    uint64_t a, c;
+    uint64_t a = 0, c = 0;
     UT_CHECK_EQ(viper_chan_create(&a, &c), VIPER_OK);
     UT_CHECK_EQ(viper_dev_map(a, 0, &addr), VIPER_ERR_BAD_HANDLE);   /* not a device */
     UT_CHECK_EQ(viper_dev_map(root, 0, &addr), VIPER_ERR_BAD_HANDLE);

@@ -67,11 +67,11 @@ static void case_entropy_add(void)
     UT_CHECK(rng >= 0 && other >= 0);
     if (rng < 0 || other < 0)
         return;
-    uint64_t dev, odev;
+    uint64_t dev = 0, odev = 0;
     UT_CHECK_EQ(viper_dev_open(root, (uint64_t)other, &odev), VIPER_OK);
     UT_CHECK_EQ(viper_entropy_add(odev, buf, sizeof buf), VIPER_ERR_ACCESS_DENIED);
     UT_CHECK_EQ(viper_dev_open(root, (uint64_t)rng, &dev), VIPER_OK);
-    uint64_t ro;
+    uint64_t ro = 0;
     UT_CHECK_EQ(viper_cap_derive(dev, VIPER_RIGHT_READ, &ro), VIPER_OK);
     UT_CHECK_EQ(viper_entropy_add(ro, buf, sizeof buf), VIPER_ERR_ACCESS_DENIED);
     UT_CHECK_EQ(viper_entropy_add(dev, buf, 0), VIPER_ERR_INVALID);
@@ -140,7 +140,7 @@ static void case_clock_wall(void)
 
 static void case_power_checks(void)
 {
-    uint64_t ro;
+    uint64_t ro = 0;
     UT_CHECK_EQ(viper_power(reg, VIPER_POWER_OFF), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(viper_power(0x12345, VIPER_POWER_OFF), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(viper_cap_derive(root, VIPER_RIGHT_LIST, &ro), VIPER_OK);

@@ -15,7 +15,7 @@ static uint32_t wait_timer(uint64_t timer, uint64_t deadline, int64_t *rc)
 
 static void case_fires_on_time(void)
 {
-    uint64_t t;
+    uint64_t t = 0;
     int64_t rc;
     UT_CHECK_EQ(viper_timer_create(&t), VIPER_OK);
     for (int i = 0; i < 3; i++) {
@@ -33,7 +33,7 @@ static void case_fires_on_time(void)
 
 static void case_cancel_and_reset(void)
 {
-    uint64_t t;
+    uint64_t t = 0;
     int64_t rc;
     UT_CHECK_EQ(viper_timer_create(&t), VIPER_OK);
     UT_CHECK_EQ(viper_timer_set(t, viper_now_ns() + 10 * IPC_MS), VIPER_OK);
@@ -53,7 +53,7 @@ static void case_cancel_and_reset(void)
 
 static void case_beside_a_channel(void)
 {
-    uint64_t t, a, b;
+    uint64_t t = 0, a = 0, b = 0;
     UT_CHECK_EQ(viper_timer_create(&t), VIPER_OK);
     UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
     UT_CHECK_EQ(viper_timer_set(t, viper_now_ns() + 15 * IPC_MS), VIPER_OK);
@@ -73,13 +73,13 @@ static void case_beside_a_channel(void)
 
 static void case_rights(void)
 {
-    uint64_t t, ro, type, rights;
+    uint64_t t = 0, ro = 0, type = 0, rights;
     UT_CHECK_EQ(viper_timer_create(&t), VIPER_OK);
     UT_CHECK_EQ(viper_cap_query(t, &type, &rights), VIPER_OK);
     UT_CHECK_EQ(type, VIPER_OBJ_TIMER);
     UT_CHECK_EQ(viper_cap_derive(t, VIPER_RIGHT_READ, &ro), VIPER_OK);
     UT_CHECK_EQ(viper_timer_set(ro, viper_now_ns()), VIPER_ERR_ACCESS_DENIED);
-    uint64_t a, b;
+    uint64_t a = 0, b = 0;
     UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
     UT_CHECK_EQ(viper_timer_set(a, viper_now_ns()), VIPER_ERR_BAD_HANDLE);   /* not a timer */
     UT_CHECK_EQ(viper_timer_set(0, 1), VIPER_ERR_BAD_HANDLE);
@@ -93,7 +93,7 @@ static void case_no_leak(void)
 {
     struct viper_kstat before = ut_kstat();
     for (int i = 0; i < 50; i++) {
-        uint64_t t;
+        uint64_t t = 0;
         UT_CHECK_EQ(viper_timer_create(&t), VIPER_OK);
         UT_CHECK_EQ(viper_timer_set(t, viper_now_ns() + (uint64_t)(i % 5) * IPC_MS), VIPER_OK);
         UT_CHECK_EQ(viper_handle_close(t), VIPER_OK);

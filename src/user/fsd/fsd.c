@@ -247,7 +247,7 @@ static int mount(uint64_t reg, const char **why)
 
 int main(void)
 {
-    uint64_t reg = viper_startup_handle(0), ep;
+    uint64_t reg = viper_startup_handle(0), ep = 0;
     const char *why = "";
     int rc = mount(reg, &why);
     fsd_mounted = rc == VIPER_OK;

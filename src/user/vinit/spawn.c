@@ -42,7 +42,7 @@ const struct program *const vinit_shell = &vinit_programs[sizeof vinit_programs 
 /* A handle that is no channel and no device: "nothing here" in a slot. */
 static int64_t placeholder(viper_handle_t *out)
 {
-    uint64_t h;
+    uint64_t h = 0;
     int64_t err = viper_timer_create(&h);
 
     *out = (viper_handle_t)h;
@@ -74,7 +74,7 @@ static int64_t open_device(const struct vinit_caps *caps, const struct slot_spec
 
 static int64_t derive(viper_handle_t from, uint64_t rights, viper_handle_t *out)
 {
-    uint64_t h;
+    uint64_t h = 0;
     int64_t err = viper_cap_derive(from, rights | VIPER_RIGHT_TRANSFER, &h);
 
     *out = (viper_handle_t)h;

@@ -148,7 +148,7 @@ static void reap(void)
 
 static int32_t control_request(const struct vinit_request *rq)
 {
-    uint64_t now;
+    uint64_t now = 0;
 
     switch (rq->op) {
     case VINIT_READY:
