@@ -95,7 +95,7 @@ static void vma_free(struct vm_space *vm, struct vma *v)
 void vm_destroy(struct vm_space *vm)
 {
     if (vm == active_vm)
-        vm_activate(NULL);
+        vm_activate(NULL, NULL);
     while (!list_empty(&vm->vmas)) {
         vma_free(vm, container_of(list_pop_front(&vm->vmas), struct vma, node));
     }
@@ -250,7 +250,7 @@ uint64_t vm_find_free(struct vm_space *vm, uint64_t hint, uint64_t len)
             break;
         cand = v->end + PAGE_SIZE;   /* leave a guard page between mappings */
     }
-    if (cand + len < cand || cand + len > VIPER_USER_STACK_TOP - VIPER_USER_STACK_SIZE - PAGE_SIZE)
+    if (cand + len < cand || cand + len > VIPER_USER_MAX)
         return 0;
     return cand;
 }
@@ -437,11 +437,11 @@ int vm_write(struct vm_space *vm, uint64_t va, const void *src, size_t len)
     return VIPER_OK;
 }
 
-void vm_activate(struct vm_space *vm)
+void vm_activate(struct vm_space *vm, struct pt_ttbr *kept)
 {
     active_vm = vm;
-    if (vm)
-        pt_activate(vm->root, &vm->asid, &vm->asid_gen);
-    else
+    if (!vm)
         pt_deactivate();
+    else if (!kept || !pt_activate_kept(kept))
+        pt_activate(vm->root, &vm->asid, &vm->asid_gen, kept);
 }

@@ -214,7 +214,7 @@ static void schedule(void)
     if (prev->state == THREAD_ZOMBIE)
         list_push_back(&dead, &prev->run_node);
     if (next->vm != prev->vm)
-        vm_activate(next->vm);
+        vm_activate(next->vm, &next->ttbr0);
     fpu_switch_to(next);
     arch_switch(&prev->ctx, &next->ctx);
     reap_dead();

@@ -138,7 +138,7 @@ static uint64_t asid_generation = 1;
 static uint32_t asid_next = 1;   /* ASID 0 is the empty table's */
 static uint64_t empty_root[512] __attribute__((aligned(4096)));
 
-void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen)
+void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen, struct pt_ttbr *kept)
 {
     if (*asid_gen != asid_generation) {
         if (asid_next == ASID_COUNT) {   /* every ASID used: start a new generation */
@@ -149,8 +149,22 @@ void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen)
         *asid = asid_next++;
         *asid_gen = asid_generation;
     }
-    write_sysreg(ttbr0_el1, virt_to_phys(root) | ((uint64_t)*asid << 48));
+    uint64_t value = virt_to_phys(root) | ((uint64_t)*asid << 48);
+    write_sysreg(ttbr0_el1, value);
     isb();
+    if (kept) {
+        kept->value = value;
+        kept->gen = asid_generation;
+    }
+}
+
+bool pt_activate_kept(const struct pt_ttbr *kept)
+{
+    if (kept->gen != asid_generation)
+        return false;
+    write_sysreg(ttbr0_el1, kept->value);
+    isb();
+    return true;
 }
 
 void pt_deactivate(void)
