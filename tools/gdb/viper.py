@@ -28,8 +28,8 @@ import struct
 
 import gdb
 
-LINEAR_BASE = 0xffff000000000000      # KERNEL_LINEAR_BASE (arch/mmu.h)
-UPPER_HALF = 0xffff000000000000       # TTBR1 range: VA[63:48] all ones
+LINEAR_BASE = 0xffffff8000000000      # KERNEL_LINEAR_BASE (arch/mmu.h)
+UPPER_HALF = 0xffffff8000000000       # TTBR1 range: VA[63:39] all ones (KERNEL_VA_BITS 39)
 MASK64 = (1 << 64) - 1
 
 # Stage-1 descriptor bits, 4 KiB granule (Arm ARM D8.3; arch/aarch64/pagetable.c).
@@ -240,10 +240,11 @@ def decode_leaf(e):
 
 
 def pt_walk(root_pa, va):
-    """Walk a 4-level, 4 KiB-granule table; returns {'steps', 'pa', 'entry', 'size', 'why'}."""
+    """Walk a 4 KiB-granule table: from level 0 for the 48-bit user half, from level 1 for
+    the 39-bit kernel half; returns {'steps', 'pa', 'entry', 'size', 'why'}."""
     steps = []
     table = root_pa
-    for level in range(4):
+    for level in range(1 if va >= UPPER_HALF else 0, 4):
         idx = (va >> LEVEL_SHIFT[level]) & 511
         e = read_u64_phys(table + 8 * idx)
         step = {"level": level, "index": idx, "table": table, "entry": e}

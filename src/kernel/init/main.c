@@ -37,7 +37,7 @@ extern char _image_start[], _image_end[];
 
 static struct fdt boot_fdt;
 
-/* Every RAM range of every memory node. */
+/* Every RAM range of every memory node, cut at the end of the linear map (arch/mmu.h). */
 static int find_ram(const struct fdt *fdt, struct mem_range *ram)
 {
     int n = 0;
@@ -47,6 +47,10 @@ static int find_ram(const struct fdt *fdt, struct mem_range *ram)
             uint64_t base, size;
             if (fdt_reg(fdt, node, i, &base, &size) != VIPER_OK)
                 break;
+            if (base >= KERNEL_LINEAR_SIZE)
+                continue;
+            if (size > KERNEL_LINEAR_SIZE - base)
+                size = KERNEL_LINEAR_SIZE - base;
             if (size)
                 ram[n++] = (struct mem_range){ base, size };
         }
@@ -133,6 +137,7 @@ static _Noreturn void start_user_space(const struct fdt *fdt)
 void kmain(uint64_t dtb_pa)
 {
     struct mem_range ram[PMM_MAX_RANGES], reserved[4];
+    timer_conversion_init();   /* before anything reads the time */
     if (fdt_init(&boot_fdt, phys_to_virt(dtb_pa), DTB_MAX_SIZE) != VIPER_OK)
         psci_system_off();   /* no DTB: no console to say so on */
     const struct fdt *fdt = &boot_fdt;

@@ -23,8 +23,9 @@
                          (1 << 15) | (1 << 26))
 /* MAIR: index 0 Device-nGnRE, 1 Normal write-back, 2 Normal non-cacheable. */
 #define MAIR_VALUE      0x44ff04
-/* TCR: 48-bit VAs in both halves, 4 KiB granules, write-back inner-shareable walks. */
-#define TCR_VALUE       (16 | (1 << 8) | (1 << 10) | (3 << 12) | (16 << 16) | \
+/* TCR: 48-bit user half, 39-bit kernel half (arch/mmu.h), 4 KiB granules, write-back
+ * inner-shareable walks. */
+#define TCR_VALUE       (16 | (1 << 8) | (1 << 10) | (3 << 12) | ((64 - KERNEL_VA_BITS) << 16) | \
                          (1 << 24) | (1 << 26) | (3 << 28) | (2 << 30))
 /* Block descriptors: Normal, inner shareable, accessed; kernel only. */
 #define BLOCK_NORMAL    (1 | (1 << 2) | (3 << 8) | (1 << 10) | (1 << 54))
@@ -63,7 +64,7 @@ primary_entry:
 2:  bl      dcache_clean_inval_range
 
     bl      build_boot_tables
-    adrp    x0, boot_pgtables + 4 * PAGE    /* TTBR0: identity map */
+    adrp    x0, boot_pgtables + 2 * PAGE    /* TTBR0: identity map */
     adrp    x1, boot_pgtables               /* TTBR1: boot higher half */
     bl      mmu_enable
     ldr     x0, =primary_high
@@ -138,21 +139,19 @@ dcache_clean_inval_range:
     ret
 
 /*
- * build_boot_tables: fill boot_pgtables (6 pages, zeroed):
- *   page 0  TTBR1 L0        page 3  TTBR1 L1 (linear map, the DTB's GiB)
- *   page 1  TTBR1 L1 image  page 4  TTBR0 L0 (identity)
- *   page 2  TTBR1 L2 image  page 5  TTBR0 L1 (identity, the image's GiB)
- * In: x19 = DTB PA, x21 = image PA (2 MiB aligned).
+ * build_boot_tables: fill boot_pgtables (4 pages, zeroed):
+ *   page 0  TTBR1 L1 (the 39-bit kernel half starts at level 1)
+ *   page 1  TTBR1 L2 image
+ *   page 2  TTBR0 L0 (identity)
+ *   page 3  TTBR0 L1 (identity, the image's GiB)
+ * In: x19 = DTB PA (below 256 GiB), x21 = image PA (2 MiB aligned).
  */
 build_boot_tables:
     adrp    x0, boot_pgtables
-    /* image: L0[511] -> L1, L1[0] -> L2, L2[i] = 2 MiB blocks */
-    add     x1, x0, #PAGE
-    orr     x2, x1, #3
-    str     x2, [x0, #511 * 8]
-    add     x2, x0, #2 * PAGE
+    /* image: L1[511] -> L2, L2[i] = 2 MiB blocks */
+    add     x2, x0, #PAGE
     orr     x3, x2, #3
-    str     x3, [x1]
+    str     x3, [x0, #511 * 8]
     ldr     x4, =_image_size
     ldr     x5, =(1 << 21) - 1
     add     x4, x4, x5
@@ -164,19 +163,15 @@ build_boot_tables:
     add     x5, x5, #(1 << 21)
     subs    x4, x4, #1
     b.ne    1b
-    /* linear map of the DTB's GiB: L0[dtb >> 39] -> L1, L1[dtb >> 30] = block */
-    add     x1, x0, #3 * PAGE
-    orr     x2, x1, #3
-    ubfx    x3, x19, #39, #9
-    str     x2, [x0, x3, lsl #3]
+    /* linear map of the DTB's GiB: L1[dtb >> 30] = 1 GiB block */
     ubfx    x3, x19, #30, #9
     lsr     x4, x19, #30
     lsl     x4, x4, #30
     ldr     x6, =BLOCK_NORMAL_XN
     orr     x4, x4, x6
-    str     x4, [x1, x3, lsl #3]
+    str     x4, [x0, x3, lsl #3]
     /* identity map of the image's GiB in TTBR0 */
-    add     x0, x0, #4 * PAGE
+    add     x0, x0, #2 * PAGE
     add     x1, x0, #PAGE
     orr     x2, x1, #3
     ubfx    x3, x21, #39, #9
@@ -224,7 +219,7 @@ secondary_entry:
     mov     x19, x0
     bl      el2_to_el1
     msr     tpidr_el1, x19
-    adrp    x0, boot_pgtables + 4 * PAGE
+    adrp    x0, boot_pgtables + 2 * PAGE
     adrp    x1, mmu_ttbr1_pa
     ldr     x1, [x1, :lo12:mmu_ttbr1_pa]
     bl      mmu_enable
@@ -271,7 +266,7 @@ mmu_switch_ttbr1:
     .bss
     .balign PAGE
 boot_pgtables:
-    .skip   6 * PAGE
+    .skip   4 * PAGE
     .globl boot_stacks
     .balign 16
 boot_stacks:

@@ -74,11 +74,15 @@ static uint64_t *pt_alloc(void)
     return phys_to_virt(pa);
 }
 
-/* The entry for va at `level` (0-3), creating the tables above it; NULL on OOM or a block in the way. */
+/*
+ * The entry for va at `level` (1-3), creating the tables above it; NULL on
+ * OOM or a block in the way.  kernel_root is a level-1 table: the kernel
+ * half has KERNEL_VA_BITS = 39 bits (arch/mmu.h).
+ */
 static uint64_t *pte_walk(uint64_t va, int level)
 {
     uint64_t *table = kernel_root;
-    for (int l = 0; l < level; l++) {
+    for (int l = 1; l < level; l++) {
         uint64_t *e = &table[(va >> (39 - 9 * l)) & 511];
         if (!(*e & PTE_VALID)) {
             uint64_t *next = pt_alloc();

@@ -25,7 +25,7 @@ uint64_t timer_freq(void)
     return read_sysreg(cntfrq_el0);
 }
 
-/* timer_ticks_to_ns's 64.64 fixed-point factor (arch/timer.h), set on first use. */
+/* timer_ticks_to_ns's 64.64 fixed-point factor (arch/timer.h), set first thing in kmain. */
 uint64_t timer_ns_per_tick, timer_ns_per_tick_frac;
 
 void timer_conversion_init(void)

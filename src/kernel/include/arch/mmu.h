@@ -1,12 +1,17 @@
 /*
  * arch/mmu.h - the kernel's virtual address layout (AArch64, 4 KiB granule,
- * 48-bit VAs, TTBR1 for the kernel) and conversions between views.
+ * TTBR1 for the kernel) and conversions between views.
  *
- *   0xffff000000000000 + pa   linear map of all RAM (RW, XN, Normal WB)
- *   0xfffffe0000000000 ...    MMIO window, mapped on demand (Device-nGnRE)
- *   0xffffff8000000000 ...    the kernel image (text RX, rodata R, data RW)
+ *   0xffffff8000000000 + pa   linear map of RAM below 256 GiB (RW, XN, Normal WB)
+ *   0xffffffc000000000 + pa   MMIO window (128 GiB), mapped on demand (Device-nGnRE)
+ *   0xffffffffc0000000 ...    the kernel image (text RX, rodata R, data RW)
  *
- * TTBR0 (the lower half) belongs to user space.
+ * The kernel half is 39 bits (TCR.T1SZ = 25): its walks start at level 1,
+ * and one level-1 table holds all three regions.  Under QEMU every page
+ * table page a walk reads costs a TLB fill after each address-space switch
+ * (docs/bench.md); a 48-bit half put the image and the linear map under
+ * different level-0 entries, two table pages more per switch.
+ * TTBR0 (the lower half, 48 bits) belongs to user space.
  */
 #pragma once
 
@@ -16,10 +21,12 @@
 #define UL(x) x##ul
 #endif
 
-#define KERNEL_LINEAR_BASE UL(0xffff000000000000)
-#define KERNEL_MMIO_BASE   UL(0xfffffe0000000000)
-#define KERNEL_MMIO_SIZE   (UL(1) << 39)
-#define KERNEL_IMAGE_BASE  UL(0xffffff8000000000)
+#define KERNEL_VA_BITS     39
+#define KERNEL_LINEAR_BASE UL(0xffffff8000000000)
+#define KERNEL_LINEAR_SIZE (UL(1) << 38)
+#define KERNEL_MMIO_BASE   UL(0xffffffc000000000)
+#define KERNEL_MMIO_SIZE   (UL(1) << 37)
+#define KERNEL_IMAGE_BASE  UL(0xffffffffc0000000)
 
 #ifndef __ASSEMBLY__
 #include <stddef.h>

@@ -29,12 +29,10 @@ static inline uint64_t timer_ticks(void)
  * low over the counter's whole range (exact at QEMU's 62.5 MHz).
  */
 extern uint64_t timer_ns_per_tick, timer_ns_per_tick_frac;
-void timer_conversion_init(void);
+void timer_conversion_init(void);   /* from kmain, before the first timer_ticks_to_ns */
 
 static inline uint64_t timer_ticks_to_ns(uint64_t ticks)
 {
-    if (__builtin_expect(!timer_ns_per_tick && !timer_ns_per_tick_frac, 0))
-        timer_conversion_init();
     return ticks * timer_ns_per_tick +
            (uint64_t)(((unsigned __int128)ticks * timer_ns_per_tick_frac) >> 64);
 }
