@@ -70,8 +70,7 @@ static inline void runq_push(struct thread *t)
 static inline struct thread *runq_pop(unsigned l)
 {
     struct thread *t = container_of(list_pop_front(&runq[l]), struct thread, run_node);
-    if (list_empty(&runq[l]))
-        runq_mask &= ~(1u << l);
+    runq_mask &= ~((unsigned)list_empty(&runq[l]) << l);   /* no branch: on every switch */
     return t;
 }
 
@@ -243,7 +242,7 @@ static void reap_dead(void)
 static void schedule(void)
 {
     struct thread *prev = current;
-    uint64_t now = timer_now_ns();
+    uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
     if (prev->state == THREAD_RUNNING && prev != &idle_thread) {
         prev->state = THREAD_RUNNABLE;
         prev->runnable_since = now;
@@ -259,8 +258,6 @@ static void schedule(void)
     if (next == prev)
         return;
     switches++;
-    if (prev->state == THREAD_ZOMBIE)
-        list_push_back(&dead, &prev->run_node);
     if (next->vm != prev->vm)
         vm_activate(next->vm, &next->ttbr0);
     fpu_switch_to(next);
@@ -290,6 +287,8 @@ int64_t sys_yield(struct trap_frame *tf)
 
 void sched_block(void)
 {
+    if (current->state == THREAD_ZOMBIE)   /* its stack goes once the switch is done */
+        list_push_back(&dead, &current->run_node);
     schedule();
 }
 

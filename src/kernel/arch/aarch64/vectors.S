@@ -181,15 +181,19 @@ el0_sync:
     .cfi_undefined x30
     sub     sp, sp, #TF_SIZE
     stp     x0, x1, [sp, #16 * 0]
-    mrs     x0, esr_el1
-    lsr     x1, x0, #26
+    mrs     x1, esr_el1
+    lsr     x1, x1, #26                     /* x1 = the exception class */
+    movz    x0, #(SYSCALL_LEAN_MASK & 0xffff)
+    movk    x0, #(SYSCALL_LEAN_MASK >> 16), lsl #16
+    lsr     x0, x0, x8                      /* bit 0: x8's lean bit (x8 taken mod 64) */
+    cmp     x8, #SYSCALL_LEAN_COUNT
+    csel    x0, x0, xzr, lo                 /* past the lean numbers: not lean */
     cmp     x1, #EC_SVC64
-    ccmp    x8, #SYSCALL_LEAN_COUNT, #2, eq   /* not an svc: flags "hs" */
-    b.hs    el0_not_lean
-    movz    x1, #(SYSCALL_LEAN_MASK & 0xffff)
-    movk    x1, #(SYSCALL_LEAN_MASK >> 16), lsl #16
-    lsr     x1, x1, x8
-    tbz     x1, #0, el0_sync_full
+    csel    x0, x0, xzr, eq                 /* not a system call: not lean */
+    cmp     x1, #EC_DABT_LOW
+    csinc   x0, x0, xzr, ne                 /* a data abort: bit 0 set (el0_dabt) */
+    tbz     x0, #0, el0_sync_full           /* the rest: one test, one translation block */
+    b.eq    el0_dabt                        /* flags: still the data-abort compare */
     cmp     x8, #VIPER_SYS_GETPID
     b.eq    el0_getpid
     cmp     x8, #VIPER_SYS_GETTID
@@ -204,11 +208,6 @@ el0_sync:
     ldr     x1, [sp, #8]
     RESTORE_PARTIAL_ERET
 
-el0_not_lean:                       /* not an svc, or not a lean number; x1 = the class */
-    cmp     x1, #EC_DABT_LOW
-    b.ne    el0_sync_full
-    /* fall through */
-
 /*
  * el0_dabt: a data abort from EL0, on the lean call's partial frame
  * (x0-x18, x30).  trap_user_abort_lean (trap.c) resolves demand-zero, COW,
@@ -218,8 +217,9 @@ el0_not_lean:                       /* not an svc, or not a lean number; x1 = th
  * frame is completed for trap_sync, which reports and kills: x19-x29 are
  * still the user's (callee-saved in C), ELR/SPSR/ESR/FAR unchanged.
  */
-el0_dabt:                           /* x0 = ESR; x0, x1 are in the frame */
+el0_dabt:                           /* x0, x1 are in the frame */
     SAVE_PARTIAL
+    mrs     x0, esr_el1
     mrs     x1, far_el1
     bl      trap_user_abort_lean    /* (esr, far) -> 0: resolved, retry the access */
     cbnz    w0, 1f

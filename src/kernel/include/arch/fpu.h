@@ -23,7 +23,7 @@ void fpu_trap_el0(void);
  */
 static inline void fpu_switch_to(struct thread *next)
 {
-    if (next != fpu_owner && !fpu_el0_trapped)
+    if ((next != fpu_owner) & !fpu_el0_trapped)   /* &: one branch, not two */
         fpu_trap_el0();
 }
 

@@ -11,7 +11,7 @@
 #pragma once
 #include "viper/syscalls.h"
 
-#define SYSCALL_LEAN_COUNT 20   /* at most 31: vectors.S compares with ccmp's imm5 */
+#define SYSCALL_LEAN_COUNT 20   /* at most 32: SYSCALL_LEAN_MASK is one 32-bit word */
 
 /*
  * The lean calls, one bit per number: the vector tests one bit to send
