@@ -116,7 +116,6 @@ static _Noreturn void trap_fatal(const struct trap_frame *tf, const char *what)
 }
 
 #define EC_FP_ACCESS  0x07
-#define EC_SVC64      0x15
 #define EC_IABT_LOWER 0x20
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_CUR   0x25
@@ -180,9 +179,6 @@ static void user_sync(struct trap_frame *tf)
      * the syscall path under QEMU.
      */
     switch (ec) {
-    case EC_SVC64:   /* vectors.S runs every call in syscall_table: not one of those */
-        tf->x[0] = (uint64_t)VIPER_ERR_NOT_SUPPORTED;
-        break;
     case EC_IABT_LOWER:
     case EC_DABT_LOWER:
         user_abort(tf);

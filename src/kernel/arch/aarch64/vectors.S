@@ -252,22 +252,23 @@ el0_gettid:
 /*
  * Every other system call: the full frame, the handler called from here
  * (syscall_table, syscall.c), and proc_return_to_user only when there is
- * something for it to do (a reschedule, or this thread dying).  Faults,
- * FP traps and unknown call numbers go to trap_sync.
+ * something for it to do (a reschedule, or this thread dying).  Unknown
+ * call numbers get syscall_table's last entry; faults and FP traps go to
+ * trap_sync.
  */
 el0_sync_full:                      /* x0 and x1 are in the frame already */
     SAVE_FRAME_X2 1                 /* leaves x0 = ESR */
     mov     x29, xzr                /* a kernel backtrace stops here */
     lsr     x1, x0, #26
     mov     x0, sp
-    mov     x9, #VIPER_SYS_COUNT
     cmp     x1, #EC_SVC64
-    ccmp    x8, x9, #2, eq          /* not an svc: flags "hs" */
-    b.hs    el0_trap
-    adrp    x9, syscall_table
-    add     x9, x9, :lo12:syscall_table
-    ldr     x9, [x9, x8, lsl #3]
-    cbz     x9, el0_trap
+    b.ne    el0_trap                /* a fault or an FP trap */
+    mov     x9, #VIPER_SYS_COUNT
+    cmp     x8, x9
+    csel    x9, x8, x9, lo          /* past the last call: the table's last entry */
+    adrp    x10, syscall_table
+    add     x10, x10, :lo12:syscall_table
+    ldr     x9, [x10, x9, lsl #3]
     blr     x9
     str     x0, [sp]                /* the status, in the frame's x0 */
     adrp    x0, current
