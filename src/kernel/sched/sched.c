@@ -69,7 +69,8 @@ static inline void runq_push(struct thread *t)
 
 static inline struct thread *runq_pop(unsigned l)
 {
-    struct thread *t = container_of(list_pop_front(&runq[l]), struct thread, run_node);
+    struct thread *t = container_of(runq[l].next, struct thread, run_node);   /* l is not empty */
+    list_remove(&t->run_node);
     runq_mask &= ~((unsigned)list_empty(&runq[l]) << l);   /* no branch: on every switch */
     return t;
 }
@@ -106,6 +107,8 @@ LAB scheduler END */
 static struct thread *take_starved(uint64_t now, unsigned best)
 {
     unsigned lower = runq_mask & ((1u << best) - 1);   /* the non-empty levels below best */
+    if (likely(!lower))   /* the usual case, tested before the loop */
+        return NULL;
     while (lower) {
         unsigned l = (unsigned)__builtin_ctz(lower);
         lower &= lower - 1;
@@ -128,7 +131,7 @@ LAB scheduler END */
 /* LAB scheduler BEGIN pick: the next thread: a starved one (take_starved), else the head of the highest non-empty level, else the idle thread */
 static struct thread *pick_next(uint64_t now)
 {
-    if (!runq_mask)
+    if (unlikely(!runq_mask))
         return &idle_thread;
     unsigned best = 31 - (unsigned)__builtin_clz(runq_mask);
     struct thread *starved = take_starved(now, best);
@@ -232,7 +235,7 @@ static void timer_fired(void *arg)
 /* Free the kernel stacks of threads that died before the last switch. */
 static void reap_dead(void)
 {
-    while (!list_empty(&dead)) {
+    while (unlikely(!list_empty(&dead))) {
         struct thread *t = container_of(list_pop_front(&dead), struct thread, run_node);
         thread_release_stack(t);
     }
@@ -243,7 +246,7 @@ static void schedule(void)
 {
     struct thread *prev = current;
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
-    if (prev->state == THREAD_RUNNING && prev != &idle_thread) {
+    if (likely(prev->state == THREAD_RUNNING && prev != &idle_thread)) {
         prev->state = THREAD_RUNNABLE;
         prev->runnable_since = now;
         runq_push(prev);
@@ -253,9 +256,9 @@ static void schedule(void)
     slice_end = now + slice_ns[level_of(next)];
     resched = false;
     current = next;   /* arm_timer looks at the thread about to run */
-    if (slice_end < armed)   /* only the slice changed: the timer need only move earlier */
+    if (unlikely(slice_end < armed))   /* only the slice changed: the timer need only move earlier */
         arm_timer();
-    if (next == prev)
+    if (unlikely(next == prev))
         return;
     switches++;
     if (next->vm != prev->vm)

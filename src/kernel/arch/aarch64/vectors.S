@@ -131,51 +131,14 @@
     .endif
 .endm
 
-.macro VENTRY target
-    .balign 128
-    b       \target
-.endm
-
-    .text
-    .balign 2048
-    .globl exception_vectors
-exception_vectors:
-    VENTRY  el1t_sync               /* current EL, SP_EL0: never used */
-    VENTRY  el1t_irq
-    VENTRY  el1t_fiq
-    VENTRY  el1t_serror
-    VENTRY  el1h_sync               /* current EL, SP_EL1: the kernel */
-    VENTRY  el1h_irq
-    VENTRY  el1h_fiq
-    VENTRY  el1h_serror
-    VENTRY  el0_sync                /* lower EL, AArch64: user space */
-    VENTRY  el0_irq
-    VENTRY  el0_fiq
-    VENTRY  el0_serror
-    VENTRY  el0_32_sync             /* lower EL, AArch32: not supported */
-    VENTRY  el0_32_irq
-    VENTRY  el0_32_fiq
-    VENTRY  el0_32_serror
-
-    HANDLER el1h_sync, 0, trap_sync
-    HANDLER el1h_irq, 0, trap_irq
-
 /*
- * el0_sync: exceptions from user space.  getpid and gettid are answered
- * right here (syscall/lean.h): the floor's "svc, compare, eret" plus a
- * stored pair and a few loads.  A system call listed in
- * syscall_lean_table (syscall.c) runs on a partial frame: only x0-x18 and
- * x30, the registers a C call may clobber, are saved, and it returns
- * straight to EL0.  That is safe because a lean call neither blocks,
- * switches, wakes a thread nor touches user memory: ELR, SPSR and SP_EL0
- * cannot change under it, there is nothing to reschedule, and a kill of
- * this process can only have been decided while it was off the CPU, which
- * it left and came back to through the full path.  Data aborts have a lean
- * path of their own (el0_dabt).  Everything else (other calls, other
- * faults, FP traps) takes the full frame: el0_sync_full.
- * Cost: 30 instructions and one indirect call more than the floor; the
- * frame's top page is the only stack touched.
+ * el0_sync's first part, in its vector slot (32 instructions): system
+ * calls, faults and FP traps from user space are sorted before the first
+ * branch, so the common ones cost QEMU one translation block fewer than a
+ * slot holding only a branch (docs/bench.md).  x0 and x1 go to the frame.
  */
+.macro EL0_SYNC_SLOT
+    .balign 128
 el0_sync:
     .cfi_startproc
     .cfi_undefined x30
@@ -194,6 +157,62 @@ el0_sync:
     csinc   x0, x0, xzr, ne                 /* a data abort: bit 0 set (el0_dabt) */
     tbz     x0, #0, el0_sync_full           /* the rest: one test, one translation block */
     b.eq    el0_dabt                        /* flags: still the data-abort compare */
+    b       el0_lean_call
+    .cfi_endproc
+    .if . - el0_sync > 128
+    .error "el0_sync outgrew its vector slot"
+    .endif
+.endm
+
+.macro VENTRY target
+    .balign 128
+    b       \target
+.endm
+
+    .text
+    .balign 2048
+    .globl exception_vectors
+exception_vectors:
+    VENTRY  el1t_sync               /* current EL, SP_EL0: never used */
+    VENTRY  el1t_irq
+    VENTRY  el1t_fiq
+    VENTRY  el1t_serror
+    VENTRY  el1h_sync               /* current EL, SP_EL1: the kernel */
+    VENTRY  el1h_irq
+    VENTRY  el1h_fiq
+    VENTRY  el1h_serror
+    EL0_SYNC_SLOT                   /* lower EL, AArch64: user space, in the slot itself */
+    VENTRY  el0_irq
+    VENTRY  el0_fiq
+    VENTRY  el0_serror
+    VENTRY  el0_32_sync             /* lower EL, AArch32: not supported */
+    VENTRY  el0_32_irq
+    VENTRY  el0_32_fiq
+    VENTRY  el0_32_serror
+
+    HANDLER el1h_sync, 0, trap_sync
+    HANDLER el1h_irq, 0, trap_irq
+
+/*
+ * el0_sync: exceptions from user space; EL0_SYNC_SLOT (in the vector
+ * table) sorts them and the rest is here.  getpid and gettid are answered
+ * right here (syscall/lean.h): the floor's "svc, compare, eret" plus a
+ * stored pair and a few loads.  A system call listed in
+ * syscall_lean_table (syscall.c) runs on a partial frame: only x0-x18 and
+ * x30, the registers a C call may clobber, are saved, and it returns
+ * straight to EL0.  That is safe because a lean call neither blocks,
+ * switches, wakes a thread nor touches user memory: ELR, SPSR and SP_EL0
+ * cannot change under it, there is nothing to reschedule, and a kill of
+ * this process can only have been decided while it was off the CPU, which
+ * it left and came back to through the full path.  Data aborts have a lean
+ * path of their own (el0_dabt).  Everything else (other calls, other
+ * faults, FP traps) takes the full frame: el0_sync_full.
+ * Cost: 30 instructions and one indirect call more than the floor; the
+ * frame's top page is the only stack touched.
+ */
+el0_lean_call:                      /* from the vector slot: a lean number */
+    .cfi_startproc
+    .cfi_undefined x30
     cmp     x8, #VIPER_SYS_GETPID
     b.eq    el0_getpid
     cmp     x8, #VIPER_SYS_GETTID

@@ -3,6 +3,7 @@
  */
 #pragma once
 #include <stdbool.h>
+#include "kernel/hot.h"
 
 struct thread;
 
@@ -23,7 +24,7 @@ void fpu_trap_el0(void);
  */
 static inline void fpu_switch_to(struct thread *next)
 {
-    if ((next != fpu_owner) & !fpu_el0_trapped)   /* &: one branch, not two */
+    if (unlikely((next != fpu_owner) & !fpu_el0_trapped))   /* &: one branch, not two */
         fpu_trap_el0();
 }
 

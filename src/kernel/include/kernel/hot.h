@@ -1,5 +1,6 @@
 /*
- * kernel/hot.h - keeping the tables of the hot paths in the hot pages.
+ * kernel/hot.h - keeping the hot paths short: their tables in the hot
+ * pages, and their rare branches out of line.
  *
  * Under QEMU every address-space switch flushes the emulated TLB, and each
  * page touched afterwards costs a page walk (docs/bench.md).  The system
@@ -11,3 +12,11 @@
 #pragma once
 
 #define HOT_RODATA __attribute__((section(".text.hot_rodata")))
+
+/*
+ * Which way a hot path's branch almost always goes.  Under QEMU every
+ * branch ends a translation block, and a taken one jumps to another; with
+ * the rare case out of line the common path runs straight on (docs/bench.md).
+ */
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)

@@ -185,7 +185,7 @@ static void timer_fired(void *arg)
 /* Free the kernel stacks of threads that died before the last switch. */
 static void reap_dead(void)
 {
-    while (!list_empty(&dead)) {
+    while (unlikely(!list_empty(&dead))) {
         struct thread *t = container_of(list_pop_front(&dead), struct thread, run_node);
         thread_release_stack(t);
     }
@@ -196,7 +196,7 @@ static void schedule(void)
 {
     struct thread *prev = current;
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
-    if (prev->state == THREAD_RUNNING && prev != &idle_thread) {
+    if (likely(prev->state == THREAD_RUNNING && prev != &idle_thread)) {
         prev->state = THREAD_RUNNABLE;
         prev->runnable_since = now;
         runq_push(prev);
@@ -206,9 +206,9 @@ static void schedule(void)
     slice_end = now + slice_ns[level_of(next)];
     resched = false;
     current = next;   /* arm_timer looks at the thread about to run */
-    if (slice_end < armed)   /* only the slice changed: the timer need only move earlier */
+    if (unlikely(slice_end < armed))   /* only the slice changed: the timer need only move earlier */
         arm_timer();
-    if (next == prev)
+    if (unlikely(next == prev))
         return;
     switches++;
     if (next->vm != prev->vm)
