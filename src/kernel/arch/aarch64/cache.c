@@ -20,7 +20,7 @@ void cache_sync_icache(const void *p, size_t len)
 }
 
 /*
- * 256 bytes per iteration, as pairs of zero registers.  Not DC ZVA: under
+ * 512 bytes per iteration, as pairs of zero registers.  Not DC ZVA: under
  * QEMU's TCG every DC ZVA is a call into a helper (a TLB probe and a
  * 64-byte memset), while a store is a few inline host instructions; a
  * demand-zero fault measured 0.3 us faster this way (docs/bench.md).
@@ -28,16 +28,13 @@ void cache_sync_icache(const void *p, size_t len)
 void page_zero(void *page)
 {
     uint8_t *p = page, *end = p + 4096;
-    do {
-        __asm__ volatile("stp xzr, xzr, [%0]\n\tstp xzr, xzr, [%0, #16]\n\t"
-                         "stp xzr, xzr, [%0, #32]\n\tstp xzr, xzr, [%0, #48]\n\t"
-                         "stp xzr, xzr, [%0, #64]\n\tstp xzr, xzr, [%0, #80]\n\t"
-                         "stp xzr, xzr, [%0, #96]\n\tstp xzr, xzr, [%0, #112]\n\t"
-                         "stp xzr, xzr, [%0, #128]\n\tstp xzr, xzr, [%0, #144]\n\t"
-                         "stp xzr, xzr, [%0, #160]\n\tstp xzr, xzr, [%0, #176]\n\t"
-                         "stp xzr, xzr, [%0, #192]\n\tstp xzr, xzr, [%0, #208]\n\t"
-                         "stp xzr, xzr, [%0, #224]\n\tstp xzr, xzr, [%0, #240]"
+    do {   /* 512 bytes a turn (stp's offsets reach 504): 8 translation blocks a page */
+        __asm__ volatile(".irp off, 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, "
+                         "208, 224, 240, 256, 272, 288, 304, 320, 336, 352, 368, 384, 400, "
+                         "416, 432, 448, 464, 480, 496\n\t"
+                         "stp xzr, xzr, [%0, #\\off]\n\t"
+                         ".endr"
                          :: "r"(p) : "memory");
-        p += 256;
+        p += 512;
     } while (p < end);
 }

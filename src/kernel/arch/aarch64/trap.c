@@ -166,7 +166,7 @@ int trap_user_abort_lean(uint64_t esr, uint64_t far)
 {
     if (!vm_fault_kind(esr) || far >= VIPER_USER_MAX)
         return VIPER_ERR_FAULT;
-    return vm_fault(sched_current()->proc->vm, far, fault_access(esr));
+    return vm_fault(sched_current()->vm, far, fault_access(esr));
 }
 
 static void user_sync(struct trap_frame *tf)
