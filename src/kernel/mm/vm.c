@@ -26,7 +26,7 @@
 #include "viper/errors.h"
 #include "viper/types.h"
 
-static struct vm_space *active_vm;
+struct vm_space *vm_active;
 
 static inline uint64_t page_down(uint64_t a) { return a & PAGE_MASK; }
 
@@ -74,7 +74,7 @@ static void unmap_pages(struct vm_space *vm, const struct vma *v, uint64_t start
             continue;
         uint64_t pa = pt_pa(*pte);
         *pte = 0;
-        if (vm == active_vm)
+        if (vm == vm_active)
             tlb_flush_page(vm->asid, va);
         if (v->kind != VMA_DEVICE)   /* device registers are not RAM: no struct page */
             page_put(vm, pa, v->kind != VMA_SHM);
@@ -94,7 +94,7 @@ static void vma_free(struct vm_space *vm, struct vma *v)
 
 void vm_destroy(struct vm_space *vm)
 {
-    if (vm == active_vm)
+    if (vm == vm_active)
         vm_activate(NULL, NULL);
     while (!list_empty(&vm->vmas)) {
         vma_free(vm, container_of(list_pop_front(&vm->vmas), struct vma, node));
@@ -229,7 +229,7 @@ int vm_protect(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot)
             uint32_t extra = v->kind == VMA_DEVICE ? PT_DEVICE
                              : v->kind != VMA_SHM && pmm_page(pt_pa(*pte))->refcount > 1 ? PT_COW : 0;
             *pte = pt_make(pt_pa(*pte), prot | extra);
-            if (vm == active_vm)
+            if (vm == vm_active)
                 tlb_flush_page(vm->asid, va);
         }
         a = v->end;
@@ -338,7 +338,7 @@ static int break_cow(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot
         pg->refcount--;
         *pte = pt_make(pa, prot);
     }
-    if (vm == active_vm)
+    if (vm == vm_active)
         tlb_flush_page(vm->asid, va);
     return VIPER_OK;
 }
@@ -433,7 +433,7 @@ struct vm_space *vm_fork(struct vm_space *parent)
             return NULL;
         }
     }
-    if (parent == active_vm)
+    if (parent == vm_active)
         tlb_flush_asid(parent->asid);   /* parent's writable entries became read-only */
     return child;
 }
@@ -471,11 +471,11 @@ int vm_write(struct vm_space *vm, uint64_t va, const void *src, size_t len)
     return VIPER_OK;
 }
 
-void vm_activate(struct vm_space *vm, struct pt_ttbr *kept)
+void vm_activate_slow(struct vm_space *vm, struct pt_ttbr *kept)
 {
-    active_vm = vm;
-    if (!vm)
-        pt_deactivate();
-    else if (!kept || !pt_activate_kept(kept))
+    vm_active = vm;
+    if (vm)
         pt_activate(vm->root, &vm->asid, &vm->asid_gen, kept);
+    else
+        pt_deactivate();
 }

@@ -152,37 +152,28 @@ void tlb_flush_asid(uint32_t asid)
                      : "memory");
 }
 
-static uint64_t asid_generation = 1;
+uint64_t pt_asid_generation = 1;   /* mm/pagetable.h reads it inline */
 static uint32_t asid_next = 1;   /* ASID 0 is the empty table's */
 static uint64_t empty_root[512] __attribute__((aligned(4096)));
 
 void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen, struct pt_ttbr *kept)
 {
-    if (*asid_gen != asid_generation) {
+    if (*asid_gen != pt_asid_generation) {
         if (asid_next == ASID_COUNT) {   /* every ASID used: start a new generation */
-            asid_generation++;
+            pt_asid_generation++;
             asid_next = 1;
             __asm__ volatile("dsb ishst; tlbi vmalle1is; dsb ish; isb" ::: "memory");
         }
         *asid = asid_next++;
-        *asid_gen = asid_generation;
+        *asid_gen = pt_asid_generation;
     }
     uint64_t value = virt_to_phys(root) | ((uint64_t)*asid << 48);
     write_sysreg(ttbr0_el1, value);
     isb();
     if (kept) {
         kept->value = value;
-        kept->gen = asid_generation;
+        kept->gen = pt_asid_generation;
     }
-}
-
-bool pt_activate_kept(const struct pt_ttbr *kept)
-{
-    if (kept->gen != asid_generation)
-        return false;
-    write_sysreg(ttbr0_el1, kept->value);
-    isb();
-    return true;
 }
 
 void pt_deactivate(void)

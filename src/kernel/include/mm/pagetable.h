@@ -8,6 +8,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/cpu.h"
 
 typedef uint64_t pte_t;
 
@@ -66,8 +67,20 @@ struct pt_ttbr {
  */
 void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen, struct pt_ttbr *kept);
 
-/* Load a kept TTBR0 value if it is still good; false if pt_activate is needed. */
-bool pt_activate_kept(const struct pt_ttbr *kept);
+/*
+ * Load a kept TTBR0 value if it is still good; false if pt_activate is
+ * needed.  Inline: a process switch then makes no call for its TTBR0.
+ */
+extern uint64_t pt_asid_generation;
+
+static inline bool pt_activate_kept(const struct pt_ttbr *kept)
+{
+    if (kept->gen != pt_asid_generation)
+        return false;
+    write_sysreg(ttbr0_el1, kept->value);
+    isb();   /* the kernel may copy to the new space's user memory next */
+    return true;
+}
 
 /* Load the empty table into TTBR0 (no user mappings). */
 void pt_deactivate(void);

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kernel/hot.h"
 #include "lib/list.h"
+#include "mm/pagetable.h"
 
 enum vma_kind { VMA_ANON, VMA_IMAGE, VMA_HEAP, VMA_STACK, VMA_SHM, VMA_DEVICE };
 
@@ -88,5 +90,13 @@ int vm_write(struct vm_space *vm, uint64_t va, const void *src, size_t len);
  * good copy does not read vm, one page fewer for QEMU to walk after the
  * address-space change (docs/bench.md).
  */
-struct pt_ttbr;
-void vm_activate(struct vm_space *vm, struct pt_ttbr *kept);
+extern struct vm_space *vm_active;   /* the space in TTBR0 now, or NULL */
+void vm_activate_slow(struct vm_space *vm, struct pt_ttbr *kept);
+
+static inline void vm_activate(struct vm_space *vm, struct pt_ttbr *kept)
+{
+    if (likely(vm && kept && pt_activate_kept(kept)))
+        vm_active = vm;
+    else
+        vm_activate_slow(vm, kept);   /* no space, no kept value, or a new ASID generation */
+}
