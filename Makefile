@@ -122,8 +122,12 @@ HOST_BINS := $(patsubst %,$(BUILD)/host/test_%,$(HOST_TESTS))
 HOST_DTBS := $(BUILD)/host/virt-gicv2.dtb $(BUILD)/host/virt-gicv3-smp4.dtb
 HOST_DATA := $(HOST_DTBS) $(HOST_DATA_EXTRA)
 
+# Every header a host test may include: the tests compile and link in one
+# step, so there are no .d files to say which.
+HOST_HDRS := $(shell find src/include src/kernel/include tests/host -name '*.h')
+
 .SECONDEXPANSION:
-$(BUILD)/host/test_%: tests/host/test_%.c $$(HOST_SRCS_$$*) tests/host/harness.h
+$(BUILD)/host/test_%: tests/host/test_%.c $$(HOST_SRCS_$$*) $(HOST_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS_$*)
 

@@ -11,7 +11,7 @@
 #include "utest.h"
 
 #define KPTR        0xffff000000000000ull
-#define UNMAPPED    0x0000700000000000ull
+#define UNMAPPED    0x0000007000000000ull
 #define PAGE        4096ull
 #define ARGS_TOO_MANY 300
 #define ARG_CHUNK   1000

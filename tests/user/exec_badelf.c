@@ -1,7 +1,7 @@
 /*
  * exec_badelf.c - not a test: a program the kernel must refuse to load.
  *
- * It has a 2^47-byte zero-filled section, so its R+W PT_LOAD segment runs
+ * It has a 2^39-byte zero-filled section, so its R+W PT_LOAD segment runs
  * past the end of user space (VIPER_USER_MAX) and the ELF checker
  * (lib/elf.c) rejects it: spawn and exec of /tests/exec_badelf return
  * VIPER_ERR_BAD_FORMAT and leave the caller as it was (exec_args.c).  The
@@ -15,7 +15,7 @@
 __asm__(".section .hugebss, \"aw\", %nobits\n"
         ".globl exec_badelf_huge\n"
         "exec_badelf_huge:\n"
-        ".space 0x800000000000\n"
+        ".space 0x8000000000\n"
         ".previous\n");
 
 int main(void)

@@ -11,7 +11,7 @@
 
 #define PROG     "ipc_hostile"
 #define KPTR     0xffff000000000000ull
-#define UNMAPPED 0x0000700000000000ull
+#define UNMAPPED 0x0000007000000000ull
 #define PAGE     4096ull
 
 static uint8_t *area;   /* page 0: R+W, page 1: PROT_NONE, page 2: unmapped; page 3: R only */

@@ -316,7 +316,7 @@ static void case_bad_args(void)
     UT_CHECK_EQ(viper_wait_many(NULL, 1, VIPER_DEADLINE_POLL, &ready), VIPER_ERR_FAULT);
     UT_CHECK_EQ(viper_wait_many((struct viper_wait_item *)0xffff000000000000ull, 1,
                                 VIPER_DEADLINE_POLL, &ready), VIPER_ERR_FAULT);
-    UT_CHECK_EQ(viper_wait_many((struct viper_wait_item *)0x700000000000ull, 4,
+    UT_CHECK_EQ(viper_wait_many((struct viper_wait_item *)0x7000000000ull, 4,
                                 VIPER_DEADLINE_POLL, &ready), VIPER_ERR_FAULT);
     /* an array that runs off the end of mapped memory */
     UT_CHECK_EQ(viper_mmap(0, 8192, VIPER_PROT_READ | VIPER_PROT_WRITE, 0, &page), VIPER_OK);

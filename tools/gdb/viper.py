@@ -30,11 +30,12 @@ import gdb
 
 LINEAR_BASE = 0xffffff8000000000      # KERNEL_LINEAR_BASE (arch/mmu.h)
 UPPER_HALF = 0xffffff8000000000       # TTBR1 range: VA[63:39] all ones (KERNEL_VA_BITS 39)
+USER_END = 1 << 39                   # TTBR0 range ends here (USER_VA_BITS, VIPER_USER_MAX)
 MASK64 = (1 << 64) - 1
 
 # Stage-1 descriptor bits, 4 KiB granule (Arm ARM D8.3; arch/aarch64/pagetable.c).
 DESC_VALID = 1 << 0
-DESC_TYPE = 1 << 1             # level 0-2: 1 table, 0 block; level 3: must be 1 (page)
+DESC_TYPE = 1 << 1             # level 1-2: 1 table, 0 block; level 3: must be 1 (page)
 DESC_ADDR = 0x0000fffffffff000
 DESC_USER = 1 << 6             # AP[1]
 DESC_RO = 1 << 7               # AP[2]
@@ -240,11 +241,14 @@ def decode_leaf(e):
 
 
 def pt_walk(root_pa, va):
-    """Walk a 4 KiB-granule table: from level 0 for the 48-bit user half, from level 1 for
-    the 39-bit kernel half; returns {'steps', 'pa', 'entry', 'size', 'why'}."""
+    """Walk a 4 KiB-granule table from level 1 (both halves are 39 bits);
+    returns {'steps', 'pa', 'entry', 'size', 'why'}."""
     steps = []
+    if USER_END <= va < UPPER_HALF:
+        return {"steps": steps, "pa": None, "entry": 0, "size": 0,
+                "why": "0x%x is in neither half (user space ends at 0x%x)" % (va, USER_END)}
     table = root_pa
-    for level in range(1 if va >= UPPER_HALF else 0, 4):
+    for level in range(1, 4):
         idx = (va >> LEVEL_SHIFT[level]) & 511
         e = read_u64_phys(table + 8 * idx)
         step = {"level": level, "index": idx, "table": table, "entry": e}
@@ -257,7 +261,7 @@ def pt_walk(root_pa, va):
             step["kind"] = "table"
             table = e & DESC_ADDR
             continue
-        if level == 0 or (level == 3 and not e & DESC_TYPE):
+        if level == 3 and not e & DESC_TYPE:
             step["kind"] = "reserved"
             return {"steps": steps, "pa": None, "entry": e, "size": 0,
                     "why": "level %d entry %d is a reserved encoding" % (level, idx)}

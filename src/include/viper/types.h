@@ -143,7 +143,7 @@ struct viper_wait_item {
 #define VIPER_USER_MMAP_BASE  0x0000001000000000ull   /* mmap() hints start here */
 #define VIPER_USER_STACK_TOP  0x0000000040000000ull   /* the main thread's stack grows down from here */
 #define VIPER_USER_STACK_SIZE 0x0000000000800000ull   /* 8 MiB, with an unmapped guard page below */
-#define VIPER_USER_MAX        0x0000800000000000ull   /* 2^47: end of user space */
+#define VIPER_USER_MAX        0x0000008000000000ull   /* 2^39 (512 GiB): end of user space */
 
 /* ---- system services ---------------------------------------------------------- */
 #define VIPER_RANDOM_NONBLOCK 1u   /* getrandom: WOULD_BLOCK instead of waiting for the seed */

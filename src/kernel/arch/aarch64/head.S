@@ -23,9 +23,9 @@
                          (1 << 15) | (1 << 26))
 /* MAIR: index 0 Device-nGnRE, 1 Normal write-back, 2 Normal non-cacheable. */
 #define MAIR_VALUE      0x44ff04
-/* TCR: 48-bit user half, 39-bit kernel half (arch/mmu.h), 4 KiB granules, write-back
+/* TCR: 39-bit user and kernel halves (arch/mmu.h), 4 KiB granules, write-back
  * inner-shareable walks. */
-#define TCR_VALUE       (16 | (1 << 8) | (1 << 10) | (3 << 12) | ((64 - KERNEL_VA_BITS) << 16) | \
+#define TCR_VALUE       ((64 - USER_VA_BITS) | (1 << 8) | (1 << 10) | (3 << 12) | ((64 - KERNEL_VA_BITS) << 16) | \
                          (1 << 24) | (1 << 26) | (3 << 28) | (2 << 30))
 /* Block descriptors: Normal, inner shareable, accessed; kernel only. */
 #define BLOCK_NORMAL    (1 | (1 << 2) | (3 << 8) | (1 << 10) | (1 << 54))
@@ -139,12 +139,11 @@ dcache_clean_inval_range:
     ret
 
 /*
- * build_boot_tables: fill boot_pgtables (4 pages, zeroed):
+ * build_boot_tables: fill boot_pgtables (3 pages, zeroed):
  *   page 0  TTBR1 L1 (the 39-bit kernel half starts at level 1)
  *   page 1  TTBR1 L2 image
- *   page 2  TTBR0 L0 (identity)
- *   page 3  TTBR0 L1 (identity, the image's GiB)
- * In: x19 = DTB PA (below 256 GiB), x21 = image PA (2 MiB aligned).
+ *   page 2  TTBR0 L1 (identity: the image's GiB; the user half is 39 bits too)
+ * In: x19 = DTB PA (below 256 GiB), x21 = image PA (2 MiB aligned, below 512 GiB).
  */
 build_boot_tables:
     adrp    x0, boot_pgtables
@@ -171,11 +170,7 @@ build_boot_tables:
     orr     x4, x4, x6
     str     x4, [x0, x3, lsl #3]
     /* identity map of the image's GiB in TTBR0 */
-    add     x0, x0, #2 * PAGE
-    add     x1, x0, #PAGE
-    orr     x2, x1, #3
-    ubfx    x3, x21, #39, #9
-    str     x2, [x0, x3, lsl #3]
+    add     x1, x0, #2 * PAGE
     ubfx    x3, x21, #30, #9
     lsr     x4, x21, #30
     lsl     x4, x4, #30
@@ -266,7 +261,7 @@ mmu_switch_ttbr1:
     .bss
     .balign PAGE
 boot_pgtables:
-    .skip   4 * PAGE
+    .skip   3 * PAGE
     .globl boot_stacks
     .balign 16
 boot_stacks:

@@ -11,7 +11,9 @@
  * table page a walk reads costs a TLB fill after each address-space switch
  * (docs/bench.md); a 48-bit half put the image and the linear map under
  * different level-0 entries, two table pages more per switch.
- * TTBR0 (the lower half, 48 bits) belongs to user space.
+ * TTBR0, the lower half, belongs to user space; it is 39 bits too
+ * (TCR.T0SZ = 25, VIPER_USER_MAX), for the same reason: a user walk starts
+ * at level 1, one table page fewer per switch.
  */
 #pragma once
 
@@ -22,6 +24,7 @@
 #endif
 
 #define KERNEL_VA_BITS     39
+#define USER_VA_BITS       39   /* VIPER_USER_MAX == 1 << USER_VA_BITS */
 #define KERNEL_LINEAR_BASE UL(0xffffff8000000000)
 #define KERNEL_LINEAR_SIZE (UL(1) << 38)
 #define KERNEL_MMIO_BASE   UL(0xffffffc000000000)

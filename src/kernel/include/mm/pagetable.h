@@ -1,5 +1,6 @@
 /*
- * mm/pagetable.h - user page tables (VMSAv8-64, 4 KiB granule, 4 levels).
+ * mm/pagetable.h - user page tables (VMSAv8-64, 4 KiB granule, 39-bit VAs:
+ * levels 1-3).
  *
  * The machine-specific half of the VM: entries, walks, TLB maintenance
  * and ASIDs.  vm.c decides what to map; this file knows how.  This is
@@ -19,7 +20,7 @@ typedef uint64_t pte_t;
 #define PT_COW    8u    /* read-only because shared copy-on-write */
 #define PT_DEVICE 16u   /* Device-nGnRE memory (a driver's registers), never executable */
 
-/* A new, empty level-0 table; NULL when out of memory. */
+/* A new, empty level-1 (root) table; NULL when out of memory. */
 uint64_t *pt_create(void);
 
 /* Free every table page under root (the pages they map are the caller's). */

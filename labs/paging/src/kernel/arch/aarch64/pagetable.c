@@ -21,6 +21,7 @@
 #include "lib/string.h"
 #include "mm/pagetable.h"
 #include "mm/pmm.h"
+#include "viper/types.h"
 
 #define DESC_VALID   (1ul << 0)
 #define DESC_TABLE   (3ul << 0)
@@ -38,6 +39,8 @@
 #define DESC_ADDR    0x0000fffffffff000ul
 
 #define ASID_COUNT   256              /* 8-bit ASIDs (TCR_EL1.AS = 0) */
+
+_Static_assert(VIPER_USER_MAX == 1ul << USER_VA_BITS, "TCR.T0SZ and the ABI disagree");
 
 static uint64_t *table_alloc(void)
 {
@@ -66,10 +69,10 @@ static void destroy_level(uint64_t *table, int level)
 
 void pt_destroy(uint64_t *root)
 {
-    destroy_level(root, 0);
+    destroy_level(root, 1);
 }
 
-/* LAB paging BEGIN walk: descend levels 0-2 (VA bits 47:39, 38:30, 29:21) to the level-3 entry for va (bits 20:12); a missing table is allocated with table_alloc when create, else NULL */
+/* LAB paging BEGIN walk: descend levels 1-2 (VA bits 38:30, 29:21; the 39-bit user half starts at level 1) to the level-3 entry for va (bits 20:12); a missing table is allocated with table_alloc when create, else NULL */
 pte_t *pt_walk(uint64_t *root, uint64_t va, bool create)
 {
     (void)root;
