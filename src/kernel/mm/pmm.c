@@ -29,6 +29,7 @@
 
 static struct buddy_zone pmm_zones[PMM_MAX_RANGES];
 static int pmm_nzones;
+struct pmm_span pmm_main;           /* the largest zone's page array, for pmm_page */
 static uint64_t pmm_total;          /* frames given to the buddy allocators */
 
 /*
@@ -196,6 +197,7 @@ int pmm_init(const struct mem_range *ram, int nram,
     int n = normalise_ram(ram, nram, ranges);
 
     pmm_nzones = 0;
+    pmm_main = (struct pmm_span){ NULL, 0, 0 };
     pmm_total = 0;
     pmm_nhot = 0;
     for (int i = 0; i < n; i++) {
@@ -204,7 +206,9 @@ int pmm_init(const struct mem_range *ram, int nram,
                     ranges[i].base, ranges[i].base + ranges[i].size);
             continue;
         }
-        pmm_nzones++;
+        const struct buddy_zone *z = &pmm_zones[pmm_nzones++];
+        if (z->npages > pmm_main.npages)
+            pmm_main = (struct pmm_span){ z->pages, z->base_pfn, z->npages };
     }
     pmm_hot_cap = pmm_total / 64 < PMM_HOT_MAX ? (unsigned)(pmm_total / 64) : PMM_HOT_MAX;
     return pmm_nzones > 0 ? VIPER_OK : VIPER_ERR_NO_MEMORY;
@@ -260,9 +264,9 @@ uint64_t pmm_alloc_pages(unsigned order)
 {
     if (order != 0 || pmm_nhot == 0)
         return alloc_from_zones(order);
-    uint64_t pfn = pmm_hot[--pmm_nhot];
-    frame_page(zone_of(pfn), pfn)->flags = 0;
-    return pfn << PAGE_SHIFT;
+    uint64_t pa = pmm_hot[--pmm_nhot] << PAGE_SHIFT;
+    pmm_page(pa)->flags = 0;
+    return pa;
 }
 
 void pmm_free_pages(uint64_t pa, unsigned order)
@@ -285,7 +289,7 @@ void pmm_free_pages(uint64_t pa, unsigned order)
     buddy_free(z, pfn, order);
 }
 
-struct page *pmm_page(uint64_t pa)
+struct page *pmm_page_other(uint64_t pa)
 {
     uint64_t pfn = pa >> PAGE_SHIFT;
     struct buddy_zone *z = zone_of(pfn);

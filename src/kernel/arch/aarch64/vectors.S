@@ -91,13 +91,31 @@
     eret
 .endm
 
+/*
+ * ELR, SPSR and SP_EL0 are written only when they changed.  Under QEMU's
+ * TCG each write to one of them ends the translation block and leaves
+ * the CPU loop; reading and comparing costs a chained block.  They stay
+ * unchanged when a call returns to the thread that made it, and when two
+ * threads running the same code trade places (docs/bench.md).
+ */
 .macro RESTORE_FRAME to_el0
     ldp     x0, x1, [sp, #TF_ELR]
+    mrs     x2, elr_el1
+    cmp     x0, x2
+    b.eq    1f
     msr     elr_el1, x0
+1:  mrs     x2, spsr_el1
+    cmp     x1, x2
+    b.eq    2f
     msr     spsr_el1, x1
+2:
     .if \to_el0
     ldr     x0, [sp, #TF_SP]
+    mrs     x2, sp_el0
+    cmp     x0, x2
+    b.eq    3f
     msr     sp_el0, x0
+3:
     .endif
     ldr     x19, [sp, #TF_X18 + 8]
     ldp     x20, x21, [sp, #16 * 10]
@@ -209,7 +227,12 @@ exception_vectors:
  * faults, FP traps) takes the full frame: el0_sync_full.
  * Cost: 30 instructions and one indirect call more than the floor; the
  * frame's top page is the only stack touched.
+ *
+ * All of it, down to el0_trap, sits in front of the vector table on the
+ * same page (kernel.ld, .text.el0_entry): under QEMU a branch to another
+ * page costs a jump-cache lookup, one within the page is chained.
  */
+    .pushsection .text.el0_entry, "ax"
 el0_lean_call:                      /* from the vector slot: a lean number */
     .cfi_startproc
     .cfi_undefined x30
@@ -303,6 +326,9 @@ el0_trap:
     bl      trap_sync
     RESTORE_FRAME 1
     .cfi_endproc
+    .globl el0_entry_end
+el0_entry_end:                      /* kernel.ld checks it is on the vectors' page */
+    .popsection
 
     HANDLER el0_irq, 1, trap_irq
 

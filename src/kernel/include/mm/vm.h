@@ -30,7 +30,7 @@ struct vma {
 };
 
 struct vm_space {
-    uint64_t *root;           /* level-0 table (linear-map address) */
+    uint64_t *root;           /* level-1 table (linear-map address) */
     uint32_t asid;            /* valid while asid_gen is current */
     uint64_t asid_gen;
     struct list vmas;
@@ -71,8 +71,17 @@ int vm_protect(struct vm_space *vm, uint64_t start, uint64_t len, uint32_t prot)
 /* Lowest free range of len bytes at or above hint; 0 if none. */
 uint64_t vm_find_free(struct vm_space *vm, uint64_t hint, uint64_t len);
 
-/* The VMA containing va, or NULL. */
-struct vma *vm_find(struct vm_space *vm, uint64_t va);
+/* The VMA containing va, or NULL.  Inline for the common case: va in the
+ * VMA found last (faults in a loop over one mapping). */
+struct vma *vm_find_walk(struct vm_space *vm, uint64_t va);
+
+static inline struct vma *vm_find(struct vm_space *vm, uint64_t va)
+{
+    struct vma *h = vm->vma_hint;
+    if (likely(h && va >= h->start && va < h->end))
+        return h;
+    return vm_find_walk(vm, va);
+}
 
 /*
  * Resolve a fault at va for the given access: VIPER_OK (retry the access),
