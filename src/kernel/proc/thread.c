@@ -5,8 +5,8 @@
  * top down, the struct thread itself, the trap frame and the first 3 KiB
  * of stack: a switch touches one page per thread instead of two (under
  * QEMU every page touched after an address-space switch costs a TLB fill,
- * docs/bench.md).  arch_switch starts a new thread in thread_enter_user,
- * which "returns" to EL0 through the frame.  A thread that exits becomes a
+ * docs/bench.md).  arch_switch starts a new thread in ret_to_user
+ * (vectors.S), which "returns" to EL0 through the frame.  A thread that exits becomes a
  * ZOMBIE: the scheduler frees the three lower stack pages after switching
  * away (it is still running on them until then), and the top page goes
  * with the struct, when the thread is joined or its process reaped and no
@@ -51,7 +51,7 @@ int thread_create_user(struct process *p, uint64_t entry, uint64_t sp, uint64_t 
     t->tf->x[0] = arg;
     t->tf->spsr = 0;   /* EL0t, interrupts unmasked */
     t->ctx.sp = (uint64_t)t->tf;
-    t->ctx.lr = (uint64_t)thread_enter_user;
+    t->ctx.lr = (uint64_t)ret_to_user;
     t->proc = p;
     t->vm = p->vm;
     t->dying = p->killed;

@@ -3,8 +3,11 @@
  *
  * arch_switch saves the callee-saved registers, fp, lr and sp of the
  * current thread (the C caller has saved the rest) and loads the next
- * thread's; it "returns" into the next thread.  A new thread's context
- * has lr = thread_enter_user and sp = its trap frame.
+ * thread's; it "returns" into the next thread, with VIPER_OK, after
+ * freeing the stacks of threads that died (sched_reap_dead) if there are
+ * any.  schedule() ends in a jump here, so the return lands in schedule's
+ * caller.  A new thread's context has lr = ret_to_user (vectors.S) and
+ * sp = its trap frame.
  */
     .text
     .globl arch_switch
@@ -25,12 +28,13 @@ arch_switch:                        /* x0 = from, x1 = to (struct arch_context) 
     ldp     x29, x30, [x1, #80]
     ldr     x9, [x1, #96]
     mov     sp, x9
+    adrp    x9, sched_dead
+    add     x9, x9, :lo12:sched_dead
+    ldr     x10, [x9]               /* sched_dead.next: the list itself when empty */
+    cmp     x10, x9
+    b.ne    sched_reap_dead         /* returns VIPER_OK to our caller */
+    mov     x0, #0                  /* VIPER_OK */
     ret
-
-    .globl thread_enter_user
-thread_enter_user:                  /* sp = the new thread's trap frame */
-    bl      sched_thread_first_run
-    b       ret_to_user
 
 /* FP/SIMD state save/load for the lazy switch in fpu.c: x0 = struct fp_state. */
     .globl fpu_save

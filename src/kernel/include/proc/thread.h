@@ -78,8 +78,11 @@ _Static_assert(THREAD_TOP_SIZE + sizeof(struct trap_frame) <= 2048,
 void thread_obj_destroy(struct object *o);
 uint32_t thread_obj_signals(struct object *o);
 
-/* Switch stacks: save callee-saved registers in from, load to's (switch.S). */
-void arch_switch(struct arch_context *from, struct arch_context *to);
-
-/* Where a new user thread starts: restore its trap frame and eret (switch.S). */
-void thread_enter_user(void);
+/*
+ * Switch stacks: save callee-saved registers in from, load to's, free the
+ * stacks on sched_dead if any, and return VIPER_OK in the thread switched
+ * to (switch.S).  A new thread's context has lr = ret_to_user (vectors.S),
+ * which restores its trap frame and erets.
+ */
+int64_t arch_switch(struct arch_context *from, struct arch_context *to);
+void ret_to_user(void);

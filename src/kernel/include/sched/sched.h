@@ -61,8 +61,9 @@ void sched_wake(struct thread *t);
 /* Wake a blocked thread early with VIPER_ERR_PEER_CLOSED (its process is being killed). */
 void sched_interrupt(struct thread *t);
 
-/* Called first thing by a thread that has never run (frees dead stacks). */
-void sched_thread_first_run(void);
+/* Zombies whose kernel stack is freed after the next switch (switch.S). */
+extern struct list sched_dead;
+int64_t sched_reap_dead(void);
 
 /* True when a thread more deserving than the current one is waiting. */
 bool sched_need_resched(void);

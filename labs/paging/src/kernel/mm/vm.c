@@ -16,6 +16,7 @@
 #include "arch/cache.h"
 #include "arch/mmu.h"
 #include "ipc/shm.h"
+#include "kernel/hot.h"
 #include "kernel/lab.h"
 #include "kernel/log.h"
 #include "lib/string.h"
@@ -104,11 +105,8 @@ void vm_destroy(struct vm_space *vm)
 }
 
 /* The hint is only a guess: a VMA that shrank (vma_split) fails the bounds check. */
-struct vma *vm_find(struct vm_space *vm, uint64_t va)
+struct vma *vm_find_walk(struct vm_space *vm, uint64_t va)
 {
-    struct vma *h = vm->vma_hint;
-    if (h && va >= h->start && va < h->end)
-        return h;
     struct list *pos;
     list_for_each(pos, &vm->vmas) {
         struct vma *v = container_of(pos, struct vma, node);
@@ -320,22 +318,25 @@ static int break_cow(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot
 }
 /* LAB paging END */
 
+_Static_assert(VM_READ == VIPER_PROT_READ && VM_WRITE == VIPER_PROT_WRITE &&
+               VM_EXEC == VIPER_PROT_EXEC, "vm_fault compares access kinds with prot bits");
+
 int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access)
 {
     struct vma *v = vm_find(vm, va);
-    if (!v)
+    if (unlikely(!v))
         return VIPER_ERR_FAULT;
-    if (((access & VM_WRITE) && !(v->prot & VIPER_PROT_WRITE)) ||
-        ((access & VM_EXEC) && !(v->prot & VIPER_PROT_EXEC)) ||
-        ((access & VM_READ) && !(v->prot & (VIPER_PROT_READ | VIPER_PROT_WRITE))))
+    /* a writable mapping is readable too; one test, as the fault path is hot */
+    uint32_t allowed = v->prot | ((v->prot & VIPER_PROT_WRITE) >> 1);
+    if (unlikely(access & ~allowed))
         return VIPER_ERR_FAULT;
     pte_t *pte = pt_walk(vm->root, va, true);
-    if (!pte)
+    if (unlikely(!pte))
         return VIPER_ERR_NO_MEMORY;
-    if (!pt_present(*pte)) {
-        if (v->kind == VMA_SHM)
+    if (likely(!pt_present(*pte))) {
+        if (unlikely(v->kind == VMA_SHM))
             return map_shm_page(v, va, pte);
-        if (v->kind == VMA_DEVICE) {
+        if (unlikely(v->kind == VMA_DEVICE)) {
             *pte = pt_make(v->dev_pa + ((va & PAGE_MASK) - v->start), v->prot | PT_DEVICE);
             return VIPER_OK;
         }

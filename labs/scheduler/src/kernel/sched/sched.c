@@ -32,7 +32,7 @@ static struct list runq[SCHED_LEVELS];
 static unsigned runq_mask;                 /* bit L set: runq[L] not empty */
 static struct list sleepers = LIST_INIT(sleepers);   /* sorted by deadline */
 static struct list ktimers = LIST_INIT(ktimers);     /* armed kernel timers, sorted by deadline */
-static struct list dead = LIST_INIT(dead);           /* zombies whose stack can go */
+struct list sched_dead = LIST_INIT(sched_dead);     /* zombies whose stack can go (switch.S reads it) */
 static struct thread idle_thread;
 struct thread *current = &idle_thread;   /* global: sched.h and vectors.S read it */
 static uint64_t slice_end;
@@ -182,19 +182,27 @@ static void timer_fired(void *arg)
     arm_timer();
 }
 
-/* Free the kernel stacks of threads that died before the last switch. */
-static void reap_dead(void)
+/*
+ * Free the kernel stacks of threads that died before the last switch.
+ * arch_switch (switch.S) calls it on its way out, in the thread switched
+ * to, when sched_dead is not empty: the zombie is off its stack by then.
+ * Returns VIPER_OK, as arch_switch and schedule() do.
+ */
+int64_t sched_reap_dead(void)
 {
-    while (unlikely(!list_empty(&dead))) {
-        struct thread *t = container_of(list_pop_front(&dead), struct thread, run_node);
+    while (!list_empty(&sched_dead)) {
+        struct thread *t = container_of(list_pop_front(&sched_dead), struct thread, run_node);
         thread_release_stack(t);
     }
+    return VIPER_OK;
 }
 
 /*
  * Pick and switch to the next thread.  The current one is re-queued if
- * still running.  Always VIPER_OK, so that sys_yield ends in a jump here:
- * one return fewer on the path thread_switch measures.
+ * still running.  Always VIPER_OK, so that sys_yield ends in a jump here
+ * and this ends in a jump to arch_switch: when this thread runs again,
+ * arch_switch returns straight to schedule()'s caller (two returns fewer
+ * on every switch; under QEMU each return is a lookup).
  */
 static int64_t schedule(void)
 {
@@ -218,14 +226,7 @@ static int64_t schedule(void)
     if (next->vm != prev->vm)
         vm_activate(next->vm, &next->ttbr0);
     fpu_switch_to(next);
-    arch_switch(&prev->ctx, &next->ctx);
-    reap_dead();
-    return VIPER_OK;
-}
-
-void sched_thread_first_run(void)
-{
-    reap_dead();
+    return arch_switch(&prev->ctx, &next->ctx);
 }
 
 void sched_yield(void)
@@ -245,7 +246,7 @@ int64_t sys_yield(struct trap_frame *tf)
 void sched_block(void)
 {
     if (current->state == THREAD_ZOMBIE)   /* its stack goes once the switch is done */
-        list_push_back(&dead, &current->run_node);
+        list_push_back(&sched_dead, &current->run_node);
     schedule();
 }
 
