@@ -41,9 +41,8 @@ static uint64_t pmm_total;          /* frames given to the buddy allocators */
  * merges.  A request the buddy zones cannot meet drains them first (they
  * may be the fragments it lacks).  Per CPU once the pmm takes a lock.
  */
-#define PMM_HOT_MAX 512             /* 2 MiB; the array is one page */
-static uint64_t pmm_hot[PMM_HOT_MAX];   /* pfns */
-static unsigned pmm_nhot;
+uint64_t pmm_hot[PMM_HOT_MAX];      /* pfns; pmm_alloc_pages (pmm.h) pops them inline */
+unsigned pmm_nhot;
 static unsigned pmm_hot_cap;        /* at most 1/64 of memory: small RAM keeps its large blocks */
 
 /* The caller's reserved ranges plus one extra (the page array being placed). */
@@ -249,23 +248,13 @@ static uint64_t buddy_take(unsigned order)
     return 0;
 }
 
-/* Out of line, so that the hot-frame path saves no registers. */
-__attribute__((noinline)) static uint64_t alloc_from_zones(unsigned order)
+uint64_t pmm_alloc_from_zones(unsigned order)
 {
     uint64_t pa = buddy_take(order);
     if (pa == 0 && pmm_nhot > 0) {   /* the hot frames may be what is missing */
         hot_drain();
         pa = buddy_take(order);
     }
-    return pa;
-}
-
-uint64_t pmm_alloc_pages(unsigned order)
-{
-    if (order != 0 || pmm_nhot == 0)
-        return alloc_from_zones(order);
-    uint64_t pa = pmm_hot[--pmm_nhot] << PAGE_SHIFT;
-    pmm_page(pa)->flags = 0;
     return pa;
 }
 

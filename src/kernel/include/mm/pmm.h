@@ -26,8 +26,8 @@ struct mem_range {
 int pmm_init(const struct mem_range *ram, int nram,
              const struct mem_range *reserved, int nreserved);
 
-/* Allocate 2^order contiguous frames; returns their physical address, or 0. */
-uint64_t pmm_alloc_pages(unsigned order);
+/* Allocate 2^order contiguous frames; returns their physical address, or 0
+ * (pmm_alloc_pages, inline below). */
 
 /* Free a block from pmm_alloc_pages with the same order. */
 void pmm_free_pages(uint64_t pa, unsigned order);
@@ -50,6 +50,25 @@ static inline struct page *pmm_page(uint64_t pa)
     if (__builtin_expect(i < pmm_main.npages, 1))
         return &pmm_main.pages[i];
     return pmm_page_other(pa);
+}
+
+/*
+ * Hot frames (pmm.c): single frames freed recently, reused first.  A
+ * single frame comes off that stack inline (a demand-zero fault takes one
+ * per page); anything else goes to the buddy zones.
+ */
+#define PMM_HOT_MAX 512             /* 2 MiB; the array is one page */
+extern uint64_t pmm_hot[PMM_HOT_MAX];   /* pfns */
+extern unsigned pmm_nhot;
+uint64_t pmm_alloc_from_zones(unsigned order);
+
+static inline uint64_t pmm_alloc_pages(unsigned order)
+{
+    if (__builtin_expect(order != 0 || pmm_nhot == 0, 0))
+        return pmm_alloc_from_zones(order);
+    uint64_t pa = pmm_hot[--pmm_nhot] << PAGE_SHIFT;
+    pmm_page(pa)->flags = 0;
+    return pa;
 }
 
 /* Free and total managed frames, for Avail and the leak checks in tests. */
