@@ -202,6 +202,8 @@ def check_screen(ctx, devices):
     nonce = re.escape(ctx.nonce)
     m = q.expect(r"CONSCREEN %s grid (\d+) (\d+)\n" % nonce, timeout=TIMEOUT)   # whole numbers
     cols, rows = int(m.group(1)), int(m.group(2))
+    if cols < 1 or rows < 1:
+        raise Fail("con_screen printed a %dx%d grid: no console to draw on" % (cols, rows))
     q.expect(r"CONSCREEN %s drawn" % nonce, timeout=TIMEOUT)
     font = load_font()
     grid, cursor = expected_screen(cols, rows, ctx.nonce)

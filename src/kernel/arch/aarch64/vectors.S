@@ -208,8 +208,15 @@ exception_vectors:
     VENTRY  el0_32_fiq
     VENTRY  el0_32_serror
 
+/*
+ * The kernel's own exceptions and interrupts, IRQs from user space and a
+ * new thread's way out: warm, not on the system-call, switch and IPC
+ * paths, so placed after them (kernel.ld) to leave pages 0 and 1 to those.
+ */
+    .pushsection .text.vectors_warm, "ax"
     HANDLER el1h_sync, 0, trap_sync
     HANDLER el1h_irq, 0, trap_irq
+    .popsection
 
 /*
  * el0_sync: exceptions from user space; EL0_SYNC_SLOT (in the vector
@@ -330,12 +337,14 @@ el0_trap:
 el0_entry_end:                      /* kernel.ld checks it is on the vectors' page */
     .popsection
 
+    .pushsection .text.vectors_warm, "ax"
     HANDLER el0_irq, 1, trap_irq
 
-/* A new thread's first return to EL0 (switch.S): sp = its trap frame. */
+/* A new thread's first return to EL0 (arch_switch's lr): sp = its trap frame. */
     .globl ret_to_user
 ret_to_user:
     RESTORE_FRAME 1
+    .popsection
 /* The vectors that should never be taken, out of the hot pages (kernel.ld). */
     .section .text.vectors_unexpected, "ax"
     HANDLER el1t_sync, 0, trap_unexpected, 0

@@ -17,14 +17,15 @@ void cache_sync_icache(const void *p, size_t len);
  */
 static inline void page_zero(void *page)
 {
-    char *p = page, *end = p + 4096;
-    do {
-        __asm__ volatile(".irp off, 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, "
-                         "208, 224, 240, 256, 272, 288, 304, 320, 336, 352, 368, 384, 400, "
-                         "416, 432, 448, 464, 480, 496\n\t"
-                         "stp xzr, xzr, [%0, #\\off]\n\t"
-                         ".endr"
-                         :: "r"(p) : "memory");
-        p += 512;
-    } while (p < end);
+    /* the loop is in the asm too, so that no compiler unrolls it into its callers */
+    __asm__ volatile("1:\n\t"
+                     ".irp off, 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, "
+                     "208, 224, 240, 256, 272, 288, 304, 320, 336, 352, 368, 384, 400, "
+                     "416, 432, 448, 464, 480, 496\n\t"
+                     "stp xzr, xzr, [%0, #\\off]\n\t"
+                     ".endr\n\t"
+                     "add %0, %0, #512\n\t"
+                     "tst %0, #4095\n\t"   /* the next page's start: done */
+                     "b.ne 1b"
+                     : "+r"(page) :: "memory", "cc");
 }
