@@ -140,7 +140,7 @@ int image_load(const char *path, const struct arg_block *args, struct image *img
 
 void image_enter(struct trap_frame *tf, const struct image *img)
 {
-    memset(tf, 0, sizeof *tf);
+    memset(tf, 0, sizeof *tf);   /* esr = 0: el0_sync_full (vectors.S) then loads every register */
     tf->elr = img->entry;
     tf->sp = img->sp;
     tf->spsr = 0;   /* EL0t */

@@ -36,7 +36,9 @@ arch_switch:                        /* x0 = from, x1 = to (struct arch_context) 
     mov     x0, #0                  /* VIPER_OK */
     ret
 
-/* FP/SIMD state save/load for the lazy switch in fpu.c: x0 = struct fp_state. */
+/* FP/SIMD state save/load for the lazy switch in fpu.c: x0 = struct fp_state.
+ * Its own section: only a thread that uses FP needs it (kernel.ld). */
+    .section .text.fpu_state, "ax"
     .globl fpu_save
 fpu_save:
     stp     q0, q1, [x0, #0]

@@ -14,6 +14,8 @@
 
 #define TF_SIZE     288
 #define TF_X18      144
+#define TF_X28      224
+#define TF_X29      232
 #define TF_X30      240
 #define TF_SP       248
 #define TF_ELR      256
@@ -55,12 +57,23 @@
 
 /* x19-x29, SP, ELR, SPSR, ESR and FAR: completes a partial frame.  Leaves x0 = ESR. */
 .macro SAVE_REST from_el0
+    SAVE_CALLEE
+    SAVE_SPECIAL \from_el0
+.endm
+
+/* x19-x28: the registers C preserves (x29 goes with SAVE_SPECIAL). */
+.macro SAVE_CALLEE
     str     x19, [sp, #TF_X18 + 8]
     stp     x20, x21, [sp, #16 * 10]
     stp     x22, x23, [sp, #16 * 11]
     stp     x24, x25, [sp, #16 * 12]
     stp     x26, x27, [sp, #16 * 13]
-    stp     x28, x29, [sp, #16 * 14]
+    str     x28, [sp, #TF_X28]
+.endm
+
+/* x29, SP, ELR, SPSR, ESR and FAR.  Leaves x0 = ESR. */
+.macro SAVE_SPECIAL from_el0
+    str     x29, [sp, #TF_X29]
     .if \from_el0
     mrs     x0, sp_el0
     .else
@@ -99,6 +112,22 @@
  * threads running the same code trade places (docs/bench.md).
  */
 .macro RESTORE_FRAME to_el0
+    RESTORE_CALLEE
+    RESTORE_SPECIAL \to_el0
+    RESTORE_X29_ERET
+.endm
+
+.macro RESTORE_CALLEE
+    ldr     x19, [sp, #TF_X18 + 8]
+    ldp     x20, x21, [sp, #16 * 10]
+    ldp     x22, x23, [sp, #16 * 11]
+    ldp     x24, x25, [sp, #16 * 12]
+    ldp     x26, x27, [sp, #16 * 13]
+    ldr     x28, [sp, #TF_X28]
+.endm
+
+/* ELR, SPSR and (to EL0) SP_EL0 from the frame, each only if it changed. */
+.macro RESTORE_SPECIAL to_el0
     ldp     x0, x1, [sp, #TF_ELR]
     mrs     x2, elr_el1
     cmp     x0, x2
@@ -117,12 +146,11 @@
     msr     sp_el0, x0
 3:
     .endif
-    ldr     x19, [sp, #TF_X18 + 8]
-    ldp     x20, x21, [sp, #16 * 10]
-    ldp     x22, x23, [sp, #16 * 11]
-    ldp     x24, x25, [sp, #16 * 12]
-    ldp     x26, x27, [sp, #16 * 13]
-    ldp     x28, x29, [sp, #16 * 14]
+.endm
+
+/* The end of RESTORE_FRAME, for a frame whose x19-x28 are still in their registers. */
+.macro RESTORE_X29_ERET
+    ldr     x29, [sp, #TF_X29]
     ldp     x0, x1, [sp, #16 * 0]
     RESTORE_PARTIAL_ERET
 .endm
@@ -299,19 +327,31 @@ el0_gettid:
     add     sp, sp, #TF_SIZE
     eret
 /*
- * Every other system call: the full frame, the handler called from here
- * (syscall_table, syscall.c), and proc_return_to_user only when there is
- * something for it to do (a reschedule, or this thread dying).  Unknown
- * call numbers get syscall_table's last entry; faults and FP traps go to
- * trap_sync.
+ * Every other system call: the handler called from here (syscall_table,
+ * syscall.c), and proc_return_to_user only when there is something for it
+ * to do (a reschedule, or this thread dying).  Unknown call numbers get
+ * syscall_table's last entry; faults and FP traps go to trap_sync on the
+ * full frame.
+ *
+ * A call's frame leaves out x19-x28: C preserves them, so they are the
+ * user's again when the handler returns, through any switch in between
+ * (arch_switch saves them).  Two calls need them in the frame: fork (the
+ * child's copy; the child leaves through ret_to_user) and exec, which
+ * rebuilds the whole frame and clears its ESR, the sign for the way out
+ * to load every register from it.  20 memory accesses fewer per call.
  */
 el0_sync_full:                      /* x0 and x1 are in the frame already */
-    SAVE_FRAME_X2 1                 /* leaves x0 = ESR */
+    SAVE_PARTIAL
+    SAVE_SPECIAL 1                  /* leaves x0 = ESR */
     mov     x29, xzr                /* a kernel backtrace stops here */
     lsr     x1, x0, #26
-    mov     x0, sp
     cmp     x1, #EC_SVC64
-    b.ne    el0_trap                /* a fault or an FP trap */
+    b.ne    el0_trap_callee         /* a fault or an FP trap */
+    cmp     x8, #VIPER_SYS_FORK
+    ccmp    x8, #VIPER_SYS_EXEC, #4, ne
+    b.eq    el0_call_callee
+el0_call:
+    mov     x0, sp
     mov     x9, #VIPER_SYS_COUNT
     cmp     x8, x9
     csel    x9, x8, x9, lo          /* past the last call: the table's last entry */
@@ -328,10 +368,22 @@ el0_sync_full:                      /* x0 and x1 are in the frame already */
     orr     w0, w0, w1
     cbz     w0, 1f
     bl      proc_return_to_user
-1:  RESTORE_FRAME 1
-el0_trap:
+1:  ldr     x0, [sp, #TF_ESR]
+    cbnz    x0, el0_ret_special     /* zero after exec: a new frame */
+el0_ret_full:
+    RESTORE_CALLEE
+el0_ret_special:
+    RESTORE_SPECIAL 1
+    RESTORE_X29_ERET
+el0_call_callee:
+    SAVE_CALLEE
+    b       el0_call
+el0_trap_callee:
+    SAVE_CALLEE
+    mov     x0, sp
+el0_trap:                           /* x0 = sp = a full frame */
     bl      trap_sync
-    RESTORE_FRAME 1
+    b       el0_ret_full
     .cfi_endproc
     .globl el0_entry_end
 el0_entry_end:                      /* kernel.ld checks it is on the vectors' page */
