@@ -32,7 +32,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z norelro --no-warn-rwx-seg
 # ld.lld and older GNU ld do not know --no-warn-rwx-segments
 KLDFLAGS := $(if $(shell $(KLD) --help 2>/dev/null | grep -q no-warn-rwx && echo y),$(KLDFLAGS),$(filter-out --no-warn-rwx-segments,$(KLDFLAGS)))
 
-.PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb disk-reset gdb test test-host test-kernel test-clang \
+.PHONY: all kernel qemu qemu-nox qemu-run qemu-gdb disk-reset gdb test test-host test-kernel test-clang check-layout \
         test-crash doctor deps clean help grade labs lab
 .DEFAULT_GOAL := all
 
@@ -75,6 +75,7 @@ $(KELF): $(KBUILD)/kernel.pass1.elf $(KBUILD)/ksyms.o
 	@$(KNM) -n --defined-only $@ | grep -i ' t ' > $(KBUILD)/text2.sym
 	@cmp -s $(KBUILD)/text1.sym $(KBUILD)/text2.sym || \
 	  { echo "error: text moved between link passes"; rm -f $@; exit 1; }
+	@$(PYTHON) tools/check-hot-layout --nm $(KNM) $@
 
 $(IMAGE): $(KELF)
 	$(Q)$(KOBJCOPY) -O binary $< $@
@@ -151,6 +152,10 @@ test-kernel: kernel $(INITRD)
 
 test-clang:
 	$(MAKE) --no-print-directory TOOLCHAIN=clang BUILD=$(BUILD)/clang kernel initrd
+
+# The hot paths on the pages kernel.ld means (a build only warns): make test.
+check-layout: kernel
+	$(PYTHON) tools/check-hot-layout --strict --nm $(KNM) $(KELF)
 
 # ---- labs (docs/labs.md) ----------------------------------------------------
 # make grade [LAB=<lab>]: that lab's tests and a score per exercise.
