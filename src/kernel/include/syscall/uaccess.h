@@ -9,9 +9,32 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "viper/errors.h"
+#include "viper/types.h"
 
-int copy_from_user(void *dst, uint64_t usrc, size_t len);
-int copy_to_user(uint64_t udst, const void *src, size_t len);
+/* The copies themselves (uaccess.S): 0, or VIPER_ERR_FAULT. */
+int uaccess_copy_from(void *dst, const void *usrc, size_t n);
+int uaccess_copy_to(void *udst, const void *src, size_t n);
+
+static inline int user_range_ok(uint64_t addr, size_t len)
+{
+    return addr + len >= addr && addr + len <= VIPER_USER_MAX;
+}
+
+/* Inline: on the IPC path a call and a return more are two QEMU lookups (docs/bench.md). */
+static inline int copy_from_user(void *dst, uint64_t usrc, size_t len)
+{
+    if (!user_range_ok(usrc, len))
+        return VIPER_ERR_FAULT;
+    return uaccess_copy_from(dst, (const void *)usrc, len);
+}
+
+static inline int copy_to_user(uint64_t udst, const void *src, size_t len)
+{
+    if (!user_range_ok(udst, len))
+        return VIPER_ERR_FAULT;
+    return uaccess_copy_to((void *)udst, src, len);
+}
 
 /*
  * Copy a NUL-terminated string of at most max-1 characters; returns its
