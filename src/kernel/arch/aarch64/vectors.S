@@ -386,7 +386,7 @@ el0_trap:                           /* x0 = sp = a full frame */
     b       el0_ret_full
     .cfi_endproc
     .globl el0_entry_end
-el0_entry_end:                      /* kernel.ld checks it is on the vectors' page */
+el0_entry_end:                      /* tools/check-hot-layout: on the vectors' page */
     .popsection
 
     .pushsection .text.vectors_warm, "ax"
