@@ -26,9 +26,6 @@ struct mem_range {
 int pmm_init(const struct mem_range *ram, int nram,
              const struct mem_range *reserved, int nreserved);
 
-/* Allocate 2^order contiguous frames; returns their physical address, or 0
- * (pmm_alloc_pages, inline below). */
-
 /* Free a block from pmm_alloc_pages with the same order. */
 void pmm_free_pages(uint64_t pa, unsigned order);
 
@@ -62,6 +59,7 @@ extern uint64_t pmm_hot[PMM_HOT_MAX];   /* pfns */
 extern unsigned pmm_nhot;
 uint64_t pmm_alloc_from_zones(unsigned order);
 
+/* Allocate 2^order contiguous frames; returns their physical address, or 0. */
 static inline uint64_t pmm_alloc_pages(unsigned order)
 {
     if (__builtin_expect(order != 0 || pmm_nhot == 0, 0))
