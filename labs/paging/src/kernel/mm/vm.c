@@ -253,11 +253,18 @@ uint64_t vm_find_free(struct vm_space *vm, uint64_t hint, uint64_t len)
     return cand;
 }
 
-/* A fresh zeroed page mapped at va with the VMA's protection. */
+/*
+ * A fresh zeroed page mapped at va with the VMA's protection.  In the active
+ * space, a writable page is mapped first and zeroed through va: no other
+ * thread of the space runs before the zeroing ends (one CPU, the kernel runs
+ * with IRQs masked; an SMP kernel would have to zero first), and the user's
+ * TLB entry is then warm.  Otherwise through the linear map.
+ */
 /* LAB paging BEGIN demand_zero: refuse (VIPER_ERR_NO_MEMORY) past vm->mem_limit; else take a page, zero it, refcount 1, charge it to vm->pages, and point *pte at it with prot */
-static int map_zero_page(struct vm_space *vm, pte_t *pte, uint32_t prot)
+static int map_zero_page(struct vm_space *vm, uint64_t va, pte_t *pte, uint32_t prot)
 {
     (void)vm;
+    (void)va;
     (void)pte;
     (void)prot;
     LAB_NOT_IMPLEMENTED("paging", "demand_zero");
@@ -340,7 +347,7 @@ int vm_fault(struct vm_space *vm, uint64_t va, uint32_t access)
             *pte = pt_make(v->dev_pa + ((va & PAGE_MASK) - v->start), v->prot | PT_DEVICE);
             return VIPER_OK;
         }
-        return map_zero_page(vm, pte, v->prot);   /* demand-zero */
+        return map_zero_page(vm, va, pte, v->prot);   /* demand-zero */
     }
     if ((access & VM_WRITE) && (pt_flags(*pte) & PT_COW))
         return break_cow(vm, va, pte, v->prot);
@@ -419,7 +426,7 @@ int vm_write(struct vm_space *vm, uint64_t va, const void *src, size_t len)
                 pte = pt_walk(vm->root, va, true);
                 if (!pte)
                     return VIPER_ERR_NO_MEMORY;
-                err = pt_present(*pte) ? VIPER_OK : map_zero_page(vm, pte, v->prot);
+                err = pt_present(*pte) ? VIPER_OK : map_zero_page(vm, va, pte, v->prot);
             }
             if (err)
                 return err;
