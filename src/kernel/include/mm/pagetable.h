@@ -32,9 +32,8 @@ void pt_destroy(uint64_t *root);
  */
 pte_t *pt_walk(uint64_t *root, uint64_t va, bool create);
 
-/* Build / read a level-3 entry. */
-pte_t pt_make(uint64_t pa, uint32_t flags);
-uint32_t pt_flags(pte_t pte);
+/* Build / read a level-3 entry: pt_make(pa, flags), pt_flags(pte) (inline). */
+#include "arch/pte.h"
 
 /* Valid bit and output address (bits 47:12): inline, the fault path tests them every time. */
 static inline bool pt_present(pte_t pte)
@@ -44,7 +43,7 @@ static inline bool pt_present(pte_t pte)
 
 static inline uint64_t pt_pa(pte_t pte)
 {
-    return pte & 0x0000fffffffff000ul;
+    return pte & DESC_ADDR;
 }
 
 /* Invalidate TLB entries for one page / a whole ASID. */

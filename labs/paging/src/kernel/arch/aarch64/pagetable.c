@@ -2,11 +2,9 @@
  * pagetable.c - user page tables: walks, entries, TLB maintenance, ASIDs.
  *
  * Tables are 4 KiB pages from the page allocator, reached through the
- * linear map.  Leaf entries are non-global (nG: tagged with the ASID),
- * never executable at EL1 (PXN), executable at EL0 only for PT_EXEC, and
- * read-only unless PT_WRITE.  A copy-on-write page is read-only with the
- * software bit 55 set; the fault handler tells it from a real read-only
- * page by that bit.  Descriptor format: Arm ARM D8.3.
+ * linear map.  The descriptor bits, and pt_make/pt_flags that translate
+ * them, are in arch/pte.h; the fault handler tells a copy-on-write page
+ * from a real read-only one by the software bit DESC_COW.
  *
  * Invariant: a present PTE is only ever changed by first writing the new
  * value and then invalidating the TLB for that VA and ASID (QEMU and the
@@ -22,21 +20,6 @@
 #include "mm/pagetable.h"
 #include "mm/pmm.h"
 #include "viper/types.h"
-
-#define DESC_VALID   (1ul << 0)
-#define DESC_TABLE   (3ul << 0)
-#define DESC_PAGE    (3ul << 0)
-#define DESC_ATTR_NORMAL (1ul << 2)   /* MAIR index 1 */
-#define DESC_ATTR_MASK   (7ul << 2)   /* MAIR index 0 is Device-nGnRE */
-#define DESC_USER    (1ul << 6)       /* AP[1]: EL0 access */
-#define DESC_RO      (1ul << 7)       /* AP[2] */
-#define DESC_SH      (3ul << 8)
-#define DESC_AF      (1ul << 10)
-#define DESC_NG      (1ul << 11)
-#define DESC_PXN     (1ul << 53)
-#define DESC_UXN     (1ul << 54)
-#define DESC_COW     (1ul << 55)      /* software: copy-on-write */
-#define DESC_ADDR    0x0000fffffffff000ul
 
 #define ASID_COUNT   256              /* 8-bit ASIDs (TCR_EL1.AS = 0) */
 
@@ -83,37 +66,6 @@ pte_t *pt_walk(uint64_t *root, uint64_t va, bool create)
 }
 /* LAB paging END */
 
-pte_t pt_make(uint64_t pa, uint32_t flags)
-{
-    pte_t pte = pa | DESC_PAGE | DESC_ATTR_NORMAL | DESC_SH | DESC_AF | DESC_NG | DESC_PXN;
-    if (flags & (PT_READ | PT_WRITE | PT_EXEC))
-        pte |= DESC_USER;   /* PROT_NONE: present (the page stays mapped) but EL1-only */
-    if (!(flags & PT_WRITE) || (flags & PT_COW))
-        pte |= DESC_RO;
-    if (!(flags & PT_EXEC))
-        pte |= DESC_UXN;
-    if (flags & PT_COW)
-        pte |= DESC_COW;
-    if (flags & PT_DEVICE)
-        pte = (pte & ~DESC_ATTR_MASK) | DESC_UXN;   /* attribute index 0 */
-    return pte;
-}
-
-uint32_t pt_flags(pte_t pte)
-{
-    if (!(pte & DESC_USER))
-        return (pte & DESC_COW) ? PT_COW : 0;
-    uint32_t f = PT_READ;
-    if (!(pte & DESC_RO))
-        f |= PT_WRITE;
-    if (!(pte & DESC_UXN))
-        f |= PT_EXEC;
-    if (pte & DESC_COW)
-        f |= PT_COW;
-    if (!(pte & DESC_ATTR_MASK))
-        f |= PT_DEVICE;
-    return f;
-}
 
 /*
  * This CPU's TLB only: user code runs on the boot CPU alone (the others park
