@@ -191,7 +191,10 @@ static void case_stale(void)
     UT_INFO("cap_query(handle | 1<<32) = %lld (the kernel reads handles as 32 bits)",
             (long long)rc64);
 
-    /* after close: stale, and a new handle in the same slot has another value */
+    /* after close: stale, and a new handle in the same slot has another value.  Each
+     * handle is used just before it goes stale, so the kernel's memo of the thread's
+     * last channel handle (struct handle_memo) must see the change too. */
+    UT_CHECK_EQ(ipc_send_str(c, "c"), VIPER_OK);
     UT_CHECK_EQ(viper_handle_close(c), VIPER_OK);
     UT_CHECK_EQ(viper_handle_close(c), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(viper_cap_query(c, NULL, NULL), VIPER_ERR_BAD_HANDLE);
@@ -206,6 +209,10 @@ static void case_stale(void)
     uint64_t e = 0, f = 0;
     UT_CHECK_EQ(viper_chan_create(&e, &f), VIPER_OK);
     viper_handle_t hv[1] = { (viper_handle_t)e }, rh[4] = { 0 };
+    UT_CHECK_EQ(ipc_send_str(e, "pre"), VIPER_OK);
+    UT_CHECK_EQ(ipc_recv_str(f, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_OK);
+    UT_CHECK_EQ(ipc_send_str(e, "x"), VIPER_OK);   /* e is the memo; the send below moves it */
+    UT_CHECK_EQ(ipc_recv_str(f, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_OK);
     UT_CHECK_EQ(ipc_send(a, "e", 1, hv, 1, 0), VIPER_OK);
     UT_CHECK_EQ(viper_cap_query(e, NULL, NULL), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(ipc_send_str(e, "x"), VIPER_ERR_BAD_HANDLE);
@@ -219,6 +226,8 @@ static void case_stale(void)
 
     /* after revoke: the derived handle is stale, the original works */
     UT_CHECK_EQ(viper_cap_derive(a, ALL, &x), VIPER_OK);
+    UT_CHECK_EQ(ipc_send_str(x, "x"), VIPER_OK);
+    UT_CHECK_EQ(ipc_recv_str(b, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_OK);
     UT_CHECK_EQ(viper_cap_revoke(a), VIPER_OK);
     UT_CHECK_EQ(viper_cap_query(x, NULL, NULL), VIPER_ERR_BAD_HANDLE);
     UT_CHECK_EQ(ipc_send_str(x, "x"), VIPER_ERR_BAD_HANDLE);

@@ -74,6 +74,47 @@ int handle_reattach(struct handle_table *t, struct cap *c, uint32_t h, uint32_t 
 /* Drop a cap: children move up to its parent, the object reference goes. */
 void cap_destroy(struct cap *c);
 
+/*
+ * Counts slot frees in every table (handle_detach, the only place a slot is
+ * freed; it starts at 1).  While it is unchanged, a handle value that was
+ * looked up still names the same cap in the same table, and so the same
+ * object with the same rights (a cap's rights never change; it holds a
+ * reference to its object).
+ */
+extern uint64_t handle_epoch;
+
+/*
+ * A thread's memo of one successful lookup in its own process's table:
+ * good while handle_epoch is unchanged.  The channel calls keep one per
+ * thread (struct thread.chan_memo), so a request/reply loop reads neither
+ * the handle table nor the cap: under QEMU, pages not touched after each
+ * address-space switch (docs/bench.md).
+ */
+struct handle_memo {
+    uint64_t value;
+    uint64_t epoch;          /* 0: empty */
+    struct object *obj;
+    uint32_t rights;
+    uint32_t type;           /* enum obj_type */
+};
+
+/* The memo's object if it is for h, still good, of `type` and with every right in `rights`. */
+static inline struct object *handle_memo_get(const struct handle_memo *m, uint64_t h,
+                                             enum obj_type type, uint32_t rights)
+{
+    if (m->value == h && m->epoch == handle_epoch && m->type == type &&
+        (m->rights & rights) == rights)
+        return m->obj;
+    return NULL;
+}
+
+/* Remember that h names c (just returned by handle_lookup in the thread's own table). */
+static inline void handle_memo_set(struct handle_memo *m, uint64_t h, const struct cap *c)
+{
+    *m = (struct handle_memo){ .value = h, .epoch = handle_epoch, .obj = c->obj,
+                               .rights = c->rights, .type = c->obj->type };
+}
+
 /* Handle values arrive as 64-bit syscall arguments: anything above 32 bits is refused. */
 int handle_close(struct handle_table *t, uint64_t h);
 int handle_dup(struct handle_table *t, uint64_t h, uint32_t *out);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/trap.h"
+#include "cap/handle.h"
 #include "cap/object.h"
 #include "lib/list.h"
 #include "mm/pagetable.h"
@@ -65,6 +66,7 @@ struct thread {
     struct wait_queue *waiting_on;/* [sched] the queue it sleeps on, if any */
     int64_t exit_value;
     struct wait_queue join_wq;    /* joiners wait here for the ZOMBIE state */
+    struct handle_memo chan_memo; /* the channel handle it used last (ipc/chan_syscall.c) */
     bool fp_valid;                /* fp holds this thread's live FP state */
     struct fp_state fp;
 };
