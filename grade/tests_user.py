@@ -170,10 +170,11 @@ def t_user_memory(ctx):
         raise Fail("no `user fault: pid N (...): out of memory at 0x...; killed` line")
 
 
-# case -> (exception class, symbol the PC (or LR) must name, FAR regex or None, extra regex)
+# case -> (exception class, symbol the PC (or LR) must name, FAR regex or None, extra regex);
+# the program is at 0x900000 (VIPER_USER_IMAGE), its main stack below it
 FAULT_CASES = {
     "stack_overflow": (r"Data Abort from lower EL", r"fault_stack_overflow[\w.]*",
-                       r"0*3f7ff[0-9a-f]{3}",   # the guard page under the 8 MiB stack below 1 GiB
+                       r"0*ff[0-9a-f]{3}",   # the guard page under the 8 MiB stack below 9 MiB (0xff000)
                        r"stack overflow: 0x[0-9a-f]+ is the guard page"),
     "undefined": (r"Unknown reason \(undefined instruction\)", r"fault_undefined", None, None),
     "null_read": (r"Data Abort from lower EL", r"fault_null_read[\w.]*", r"0{16}",
@@ -182,10 +183,10 @@ FAULT_CASES = {
                    r"translation fault.*\bwrite\b"),
     "null_call": (r"Instruction Abort from lower EL", None, r"0{16}",
                   r"^\s*LR\s+0x[0-9a-f]+ fault_null_call[\w.]*\+0x[0-9a-f]+"),
-    "text_write": (r"Data Abort from lower EL", r"fault_text_write[\w.]*", r"0*4[0-9a-f]{5}",
+    "text_write": (r"Data Abort from lower EL", r"fault_text_write[\w.]*", r"0*9[0-9a-f]{5}",
                    r"permission fault.*\bwrite\b"),
     "rodata_write": (r"Data Abort from lower EL", r"fault_rodata_write[\w.]*",
-                     r"0*4[0-9a-f]{5}", r"permission fault.*\bwrite\b"),
+                     r"0*9[0-9a-f]{5}", r"permission fault.*\bwrite\b"),
     "kernel_read": (r"Data Abort from lower EL", r"fault_kernel_read[\w.]*", r"ffff0{12}",
                     None),
     "pc_align": (r"PC alignment fault", r"fault_undefined", None, None),

@@ -426,7 +426,7 @@ to fire next (the earlier of the slice end and the first deadline)."""
 class ViperPt(ViperCommand):
     """Walk a page table for an address: viper-pt ADDR [ROOT]
 
-ADDR is any expression ($pc, $sp, main, 0x400000).  The table is the current
+ADDR is any expression ($pc, $sp, main, 0x900000).  The table is the current
 process's (current->proc->vm->root), or the live TTBR0_EL1 when the CPU runs
 no process; an upper-half ADDR uses TTBR1_EL1 (the kernel's tables).  ROOT
 (optional) is another table: a linear-map pointer such as p->vm->root, or a
@@ -516,7 +516,7 @@ class ViperUser(ViperCommand):
 PATH is the program's ELF on the host (build/user/bin/vinit), or its path in
 the boot filesystem (/vinit, /tests/NAME) looked up under build/user/bin.
 Without PATH: the current process's program.  User programs are static
-ET_EXEC files linked at 0x400000, so the symbols load at their link
+ET_EXEC files linked at 0x900000 (VIPER_USER_IMAGE), so the symbols load at their link
 addresses; a program loaded earlier with viper-user is unloaded first
 (all programs share the same addresses).
 

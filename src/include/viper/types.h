@@ -131,18 +131,21 @@ struct viper_wait_item {
 };
 
 /*
- * User address-space layout (docs/processes.md).  Everything below
+ * User address-space layout (docs/user.md).  Everything below
  * VIPER_USER_MIN is never mapped, so a NULL dereference always faults.
- * The program, its heap and its main stack share the first GiB, hence one
- * level-1 and one level-2 page table: a page walk after a switch (each one
- * a cost under QEMU, docs/bench.md) needs two tables fewer than with the
- * stack at the top of user space.  The heap ends below the stack's guard.
+ * The main stack ends where the program begins, at 9 MiB: not 2 MiB
+ * aligned, so the stack's top and the program's first MiB share one
+ * level-3 page table, and the stack, the program and its heap share the
+ * first GiB (one level-1 and one level-2 table).  Each table page a walk
+ * reads after a switch is a cost under QEMU (docs/bench.md): a request and
+ * its reply touch the stack and the code on each side.
  */
 #define VIPER_USER_MIN        0x0000000000010000ull   /* 64 KiB NULL guard */
-#define VIPER_USER_IMAGE      0x0000000000400000ull   /* programs are linked here */
-#define VIPER_USER_MMAP_BASE  0x0000001000000000ull   /* mmap() hints start here */
-#define VIPER_USER_STACK_TOP  0x0000000040000000ull   /* the main thread's stack grows down from here */
+#define VIPER_USER_IMAGE      0x0000000000900000ull   /* programs are linked here */
+#define VIPER_USER_STACK_TOP  VIPER_USER_IMAGE        /* the main thread's stack grows down from here */
 #define VIPER_USER_STACK_SIZE 0x0000000000800000ull   /* 8 MiB, with an unmapped guard page below */
+#define VIPER_USER_HEAP_MAX   0x0000000040000000ull   /* the heap (after the program) ends by 1 GiB */
+#define VIPER_USER_MMAP_BASE  0x0000001000000000ull   /* mmap() hints start here */
 #define VIPER_USER_MAX        0x0000008000000000ull   /* 2^39 (512 GiB): end of user space */
 
 /* ---- system services ---------------------------------------------------------- */

@@ -57,7 +57,7 @@ int64_t sys_brk(struct trap_frame *tf)
     struct vm_space *vm = current_vm();
     uint64_t want = tf->x[0];
     if (want) {
-        if (want < vm->heap_start || want > VIPER_USER_STACK_TOP - VIPER_USER_STACK_SIZE - PAGE_SIZE)
+        if (want < vm->heap_start || want > VIPER_USER_HEAP_MAX)
             return VIPER_ERR_INVALID;
         uint64_t old_top = (vm->heap_end + PAGE_SIZE - 1) & PAGE_MASK;
         uint64_t new_top = (want + PAGE_SIZE - 1) & PAGE_MASK;

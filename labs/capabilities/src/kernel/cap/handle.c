@@ -16,6 +16,8 @@
 
 #define SLOTS_INITIAL 16
 
+uint64_t handle_epoch = 1;   /* in the hot data page (kernel.ld): the channel calls read it */
+
 static inline uint32_t handle_value(uint32_t index, uint16_t gen)
 {
     return ((uint32_t)gen << 16) | (index + 1);
@@ -128,6 +130,7 @@ void handle_detach(struct cap *c)
     t->slots[c->index].gen++;
     t->used--;
     c->table = NULL;
+    handle_epoch++;   /* every memo of a lookup (struct handle_memo) is stale now */
 }
 
 int handle_reattach(struct handle_table *t, struct cap *c, uint32_t h, uint32_t *out)

@@ -4,6 +4,7 @@
  */
 #include "cap/handle.h"
 #include "ipc/channel.h"
+#include "kernel/hot.h"
 #include "kernel/lab.h"
 #include "proc/process.h"
 #include "sched/sched.h"
@@ -51,15 +52,24 @@ int64_t sys_chan_create(struct trap_frame *tf)
     return VIPER_OK;
 }
 
-/* The endpoint behind h with rights, with a reference the caller must put. */
+/*
+ * The endpoint behind h with rights, with a reference the caller must put.
+ * The thread's memo answers a repeated handle without the table or the cap.
+ */
 static int endpoint_get(uint64_t h, uint32_t rights, struct endpoint **out)
 {
-    struct cap *c;
-    int err = handle_lookup(table(), h, OBJ_CHANNEL, rights, &c);
-    if (err)
-        return err;
-    obj_get(c->obj);
-    *out = container_of(c->obj, struct endpoint, obj);
+    struct thread *self = sched_current();
+    struct object *o = handle_memo_get(&self->chan_memo, h, OBJ_CHANNEL, rights);
+    if (unlikely(!o)) {
+        struct cap *c;
+        int err = handle_lookup(&self->proc->handles, h, OBJ_CHANNEL, rights, &c);
+        if (err)
+            return err;
+        handle_memo_set(&self->chan_memo, h, c);
+        o = c->obj;
+    }
+    obj_get(o);
+    *out = container_of(o, struct endpoint, obj);
     return VIPER_OK;
 }
 
