@@ -52,17 +52,8 @@ void obj_init(struct object *o, enum obj_type type)
     live_objects++;
 }
 
-void obj_get(struct object *o)
+void obj_destroy_last(struct object *o)
 {
-    ASSERT(o->magic == OBJECT_MAGIC);
-    o->refcount++;
-}
-
-void obj_put(struct object *o)
-{
-    ASSERT(o->magic == OBJECT_MAGIC && o->refcount > 0);
-    if (--o->refcount)
-        return;
     /*
      * Destruction can drop more last references (an endpoint's queue holds
      * messages holding endpoints holding queues ...).  Queue instead of
@@ -82,7 +73,7 @@ void obj_put(struct object *o)
     destroying = false;
 }
 
-void obj_signal(struct object *o)
+void obj_wake_observers(struct object *o)
 {
     struct list *pos;
     list_for_each(pos, &o->observers)

@@ -9,6 +9,7 @@
  */
 #pragma once
 #include <stdint.h>
+#include "kernel/log.h"
 #include "lib/list.h"
 
 #define OBJECT_MAGIC 0x0b1ec7u
@@ -44,13 +45,34 @@ struct obj_observer {
 /* Initialise o with one reference (the creator's). */
 void obj_init(struct object *o, enum obj_type type);
 
-void obj_get(struct object *o);
+/*
+ * obj_get, obj_put and obj_signal are inline, their rare parts out of line:
+ * each request and reply runs them (docs/bench.md: under QEMU a call to
+ * another code page and every return cost a lookup).
+ */
+void obj_destroy_last(struct object *o);   /* obj_put's: the last reference went */
+void obj_wake_observers(struct object *o); /* obj_signal's: o has observers */
+
+static inline void obj_get(struct object *o)
+{
+    ASSERT(o->magic == OBJECT_MAGIC);
+    o->refcount++;
+}
 
 /* Drop a reference; the last one destroys the object. */
-void obj_put(struct object *o);
+static inline void obj_put(struct object *o)
+{
+    ASSERT(o->magic == OBJECT_MAGIC && o->refcount > 0);
+    if (--o->refcount == 0)
+        obj_destroy_last(o);
+}
 
 /* Wake every thread observing o (its signals may have changed). */
-void obj_signal(struct object *o);
+static inline void obj_signal(struct object *o)
+{
+    if (!list_empty(&o->observers))
+        obj_wake_observers(o);
+}
 
 /* Current signals of o (VIPER_SIGNAL_*). */
 uint32_t obj_signals(struct object *o);

@@ -47,12 +47,38 @@ int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out);
 /* Put a message back at the head of ep's queue (it could not be delivered). */
 void chan_requeue(struct endpoint *ep, struct chan_msg *msg);
 
-/* Free a message and every cap still in it. */
-void chan_msg_free(struct chan_msg *msg);
-
-/* A message from the slab; one for to's queue (its inline message when free). */
+/* A message from the slab (NULL when out of memory). */
 struct chan_msg *chan_msg_alloc(void);
-struct chan_msg *chan_msg_alloc_to(struct endpoint *to);
+
+/*
+ * A message for to's queue.  Every endpoint has one built in (inline_msg),
+ * taken when it is free and the queue has room: then the send cannot
+ * block while the message is in hand, which matters because the sender
+ * holds no reference on to.  A request/reply exchange so never enters the
+ * slab allocator, whose code, caches and page bookkeeping would be that
+ * many more pages to walk after each address-space switch (docs/bench.md).
+ * Inline, like chan_msg_free: every request and reply runs both.
+ */
+static inline struct chan_msg *chan_msg_alloc_to(struct endpoint *to)
+{
+    if (to && !to->inline_busy && to->queued < VIPER_CHAN_QUEUE_MAX) {
+        to->inline_busy = true;
+        to->inline_msg.nhandles = 0;
+        return &to->inline_msg;
+    }
+    return chan_msg_alloc();
+}
+
+void chan_msg_free_slow(struct chan_msg *msg);
+
+/* Free a message and every cap still in it. */
+static inline void chan_msg_free(struct chan_msg *msg)
+{
+    if (msg->home && !msg->nhandles)
+        msg->home->inline_busy = false;
+    else
+        chan_msg_free_slow(msg);
+}
 
 void chan_destroy(struct object *o);
 uint32_t chan_signals(struct object *o);

@@ -27,25 +27,7 @@ struct chan_msg *chan_msg_alloc(void)
     return msg;
 }
 
-/*
- * A message for to's queue.  Every endpoint has one built in (inline_msg),
- * taken when it is free and the queue has room: then the send cannot
- * block while the message is in hand, which matters because the sender
- * holds no reference on to.  A request/reply exchange so never enters the
- * slab allocator, whose code, caches and page bookkeeping would be that
- * many more pages to walk after each address-space switch (docs/bench.md).
- */
-struct chan_msg *chan_msg_alloc_to(struct endpoint *to)
-{
-    if (to && !to->inline_busy && to->queued < VIPER_CHAN_QUEUE_MAX) {
-        to->inline_busy = true;
-        to->inline_msg.nhandles = 0;
-        return &to->inline_msg;
-    }
-    return chan_msg_alloc();
-}
-
-void chan_msg_free(struct chan_msg *msg)
+void chan_msg_free_slow(struct chan_msg *msg)
 {
     for (uint32_t i = 0; i < msg->nhandles; i++)
         if (msg->caps[i])
