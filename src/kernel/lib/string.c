@@ -26,16 +26,23 @@ typedef uint64_t __attribute__((may_alias)) string_word_t;
 static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 {
     if ((((uintptr_t)d | (uintptr_t)s) & WORD_MASK) == 0) {
-        for (; n >= 4 * WORD; n -= 4 * WORD) {
+        /* 64 bytes a turn (four ldp/stp pairs): a 4 KiB block, fsd's and libc's
+         * usual copy, in 64 turns of ~12 instructions rather than 128 of ~8 */
+        for (; n >= 8 * WORD; n -= 8 * WORD) {
             string_word_t *dw = (string_word_t *)d;
             const string_word_t *sw = (const string_word_t *)s;
             string_word_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3];
+            string_word_t w4 = sw[4], w5 = sw[5], w6 = sw[6], w7 = sw[7];
             dw[0] = w0;
             dw[1] = w1;
             dw[2] = w2;
             dw[3] = w3;
-            d += 4 * WORD;
-            s += 4 * WORD;
+            dw[4] = w4;
+            dw[5] = w5;
+            dw[6] = w6;
+            dw[7] = w7;
+            d += 8 * WORD;
+            s += 8 * WORD;
             opaque(d);
         }
         for (; n >= WORD; n -= WORD) {
