@@ -172,7 +172,7 @@ static int ipc_server(void)
     int64_t rc = viper_chan_recv(h, &in, VIPER_DEADLINE_INFINITE, &len, NULL);
     while (rc == VIPER_OK) {
         buf++;
-        rc = viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, &len, NULL);
+        rc = viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, 0, &len, NULL);
     }
     return rc == VIPER_ERR_PEER_CLOSED ? 0 : 1;
 }
@@ -189,12 +189,12 @@ static uint64_t b_ipc_roundtrip(uint64_t n)
     check(viper_spawn("/bench/bench", argv, envp, hv, 1, &pid), "spawn /bench/bench --ipc-server");
     struct viper_msg mq = { (uint64_t)(uintptr_t)&req, sizeof req, 0, 0 };
     struct viper_msg mr = { (uint64_t)(uintptr_t)&rep, sizeof rep, 0, 0 };
-    check(viper_chan_call(a, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL), "chan_call");
+    check(viper_chan_call(a, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, &len, NULL), "chan_call");
     uint64_t sw0 = context_switches();
     uint64_t t0 = bench_ticks();
     for (uint64_t i = 0; i < n; i++) {
         req = i;
-        viper_chan_call(a, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL);
+        viper_chan_call(a, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, &len, NULL);
     }
     uint64_t dt = bench_ticks() - t0;
     check_switches(sw0, 2 * n);   /* a round trip is two switches */

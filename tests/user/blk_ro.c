@@ -20,7 +20,7 @@ static int64_t call(uint32_t op, uint64_t sector, uint32_t count, struct blk_rep
     struct blk_request req = { .op = op, .count = count, .id = op, .sector = sector };
     struct viper_msg m = ipc_msg(&req, sizeof req, NULL, 0), r = ipc_msg(rep, sizeof *rep, NULL, 0);
     memset(rep, 0, sizeof *rep);
-    int64_t rc = viper_chan_call(chan, &m, &r, viper_now_ns() + 5 * SEC, NULL, NULL);
+    int64_t rc = viper_chan_call(chan, &m, &r, viper_now_ns() + 5 * SEC, 0, NULL, NULL);
     return rc != VIPER_OK ? rc : rep->status;
 }
 
@@ -67,7 +67,7 @@ int main(int argc, char **argv, char **envp)
     struct blk_reply rep;
     viper_handle_t h = (viper_handle_t)shm;
     struct viper_msg m = ipc_msg(&at, sizeof at, &h, 1), rr = ipc_msg(&rep, sizeof rep, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(chan, &m, &rr, viper_now_ns() + 5 * SEC, NULL, NULL), VIPER_OK);
+    UT_CHECK_EQ(viper_chan_call(chan, &m, &rr, viper_now_ns() + 5 * SEC, 0, NULL, NULL), VIPER_OK);
     UT_CHECK_EQ(rep.status, VIPER_OK);
     if (ut_case_failures == 0)
         UT_RUN(case_readonly);

@@ -96,7 +96,7 @@ static int client_open(struct client *c)
     struct blk_reply rep;
     viper_handle_t h = (viper_handle_t)shm;
     struct viper_msg m = ipc_msg(&req, sizeof req, &h, 1), r = ipc_msg(&rep, sizeof rep, NULL, 0);
-    rc = viper_chan_call(c->chan, &m, &r, viper_now_ns() + 5 * SEC, NULL, NULL);
+    rc = viper_chan_call(c->chan, &m, &r, viper_now_ns() + 5 * SEC, 0, NULL, NULL);
     UT_CHECK_EQ(rc, VIPER_OK);
     UT_CHECK_EQ(rep.status, VIPER_OK);
     return ut_case_failures ? -1 : 0;
@@ -116,7 +116,7 @@ static int64_t call(struct client *c, const struct blk_request *req, struct blk_
 {
     struct viper_msg m = ipc_msg(req, sizeof *req, NULL, 0), r = ipc_msg(rep, sizeof *rep, NULL, 0);
     memset(rep, 0, sizeof *rep);
-    int64_t rc = viper_chan_call(c->chan, &m, &r, viper_now_ns() + 5 * SEC, NULL, NULL);
+    int64_t rc = viper_chan_call(c->chan, &m, &r, viper_now_ns() + 5 * SEC, 0, NULL, NULL);
     if (rc != VIPER_OK)
         return rc;
     UT_CHECK_EQ(rep->id, req->id);
@@ -255,7 +255,7 @@ static int64_t raw(struct client *c, const void *data, uint32_t len, viper_handl
     struct blk_reply rep;
     struct viper_msg m = ipc_msg(data, len, h, h ? 1 : 0), r = ipc_msg(&rep, sizeof rep, NULL, 0);
     memset(&rep, 0, sizeof rep);
-    int64_t rc = viper_chan_call(c->chan, &m, &r, viper_now_ns() + 5 * SEC, NULL, NULL);
+    int64_t rc = viper_chan_call(c->chan, &m, &r, viper_now_ns() + 5 * SEC, 0, NULL, NULL);
     return rc != VIPER_OK ? rc : rep.status;
 }
 

@@ -118,9 +118,9 @@ static void case_rights_checked(void)
     UT_CHECK_EQ(ipc_recv_str(ro, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_OK);
     UT_CHECK_EQ(strcmp(buf, "z"), 0);
     struct viper_msg req = ipc_msg("q", 1, NULL, 0), rep = ipc_msg(buf, sizeof buf, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(ro, &req, &rep, VIPER_DEADLINE_POLL, NULL, NULL),
+    UT_CHECK_EQ(viper_chan_call(ro, &req, &rep, VIPER_DEADLINE_POLL, 0, NULL, NULL),
                 VIPER_ERR_ACCESS_DENIED);
-    UT_CHECK_EQ(viper_chan_call(wo, &req, &rep, VIPER_DEADLINE_POLL, NULL, NULL),
+    UT_CHECK_EQ(viper_chan_call(wo, &req, &rep, VIPER_DEADLINE_POLL, 0, NULL, NULL),
                 VIPER_ERR_ACCESS_DENIED);
     UT_CHECK(!ipc_readable(b));   /* the refused calls sent nothing */
     struct viper_wait_item it = { (uint32_t)wo, VIPER_SIGNAL_WRITABLE, 0, 0 };

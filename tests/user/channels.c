@@ -225,6 +225,15 @@ static void case_queue_full(void)
     UT_CHECK(ipc_valid(s));   /* refused: the handle stayed */
     /* the other direction is independent */
     UT_CHECK_EQ(ipc_send(b, &i, sizeof i, NULL, 0, VIPER_CHAN_NONBLOCK), VIPER_OK);
+    /* chan_call with a non-blocking send: WOULD_BLOCK at once, and the message waiting
+     * at a (just sent from b) is not received; an unknown flag is refused */
+    uint32_t got = 0xffffffffu;
+    struct viper_msg cq = ipc_msg(&i, sizeof i, NULL, 0), cr = ipc_msg(&got, sizeof got, NULL, 0);
+    UT_CHECK_EQ(viper_chan_call(a, &cq, &cr, VIPER_DEADLINE_INFINITE, VIPER_CHAN_NONBLOCK, NULL,
+                                NULL), VIPER_ERR_WOULD_BLOCK);
+    UT_CHECK_EQ(got, 0xffffffffu);
+    UT_CHECK_EQ(viper_chan_call(a, &cq, &cr, VIPER_DEADLINE_POLL, VIPER_CHAN_NONBLOCK << 1, NULL,
+                                NULL), VIPER_ERR_INVALID);
     /* a blocking sender blocks ... */
     blk_chan = a;
     blk_state = 0;
@@ -406,7 +415,7 @@ static void case_peer_closed(void)
     UT_CHECK_EQ(ipc_send(b, "x", 1, hv, 1, VIPER_CHAN_NONBLOCK), VIPER_ERR_PEER_CLOSED);
     UT_CHECK(ipc_valid(rh[0]));
     struct viper_msg req = ipc_msg("q", 1, NULL, 0), rep = ipc_msg(buf, sizeof buf, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(b, &req, &rep, VIPER_DEADLINE_INFINITE, NULL, NULL),
+    UT_CHECK_EQ(viper_chan_call(b, &req, &rep, VIPER_DEADLINE_INFINITE, 0, NULL, NULL),
                 VIPER_ERR_PEER_CLOSED);
     UT_CHECK_EQ(viper_handle_close(b), VIPER_OK);
 
@@ -484,7 +493,7 @@ static void case_call(void)
         for (uint32_t k = 0; k < n; k++)
             req[k] = (uint8_t)(i + k);
         struct viper_msg mq = ipc_msg(req, n, NULL, 0), mr = ipc_msg(rep, sizeof rep, NULL, 0);
-        int64_t rc = viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), &len, &nh);
+        int64_t rc = viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh);
         if (rc != VIPER_OK || len != n || nh != 0) {
             UT_CHECK_EQ(rc, VIPER_OK);
             UT_CHECK_EQ(len, n);
@@ -500,7 +509,7 @@ static void case_call(void)
     UT_CHECK_EQ(viper_shm_create(4096, &s), VIPER_OK);
     hv[0] = (viper_handle_t)s;
     struct viper_msg mq = ipc_msg("h", 1, hv, 1), mr = ipc_msg(rep, sizeof rep, rh, 4);
-    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh), VIPER_OK);
     UT_CHECK_EQ(nh, 1);
     UT_CHECK_EQ(rep[0], 'h' + 1);
     UT_CHECK_EQ(ipc_type(rh[0]), VIPER_OBJ_SHM);
@@ -509,7 +518,7 @@ static void case_call(void)
     /* a deadline on the reply: the server answers in time */
     mq = ipc_msg("t", 1, NULL, 0);
     mr = ipc_msg(rep, sizeof rep, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(2000), &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(2000), 0, &len, &nh), VIPER_OK);
     UT_CHECK_EQ(viper_handle_close(a), VIPER_OK);   /* the server sees PEER_CLOSED and exits */
     if (pid > 0)
         UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 0);
@@ -524,11 +533,15 @@ static void case_call_timeout(void)
     char buf[8];
     UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
     struct viper_msg mq = ipc_msg("req", 3, NULL, 0), mr = ipc_msg(buf, sizeof buf, NULL, 0);
-    uint64_t t0 = viper_now_ns();
-    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, t0 + 30 * IPC_MS, &len, NULL), VIPER_ERR_TIMED_OUT);
-    UT_CHECK(viper_now_ns() - t0 >= 30 * IPC_MS);
-    UT_CHECK_EQ(ipc_recv_str(b, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_OK);
-    UT_CHECK_EQ(strcmp(buf, "req"), 0);
+    /* the same with a non-blocking send (a server's reply-and-receive): room, so it goes */
+    for (uint64_t flags = 0; flags <= VIPER_CHAN_NONBLOCK; flags += VIPER_CHAN_NONBLOCK) {
+        uint64_t t0 = viper_now_ns();
+        UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, t0 + 30 * IPC_MS, flags, &len, NULL),
+                    VIPER_ERR_TIMED_OUT);
+        UT_CHECK(viper_now_ns() - t0 >= 30 * IPC_MS);
+        UT_CHECK_EQ(ipc_recv_str(b, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_OK);
+        UT_CHECK_EQ(strcmp(buf, "req"), 0);
+    }
     uint64_t hs[] = { a, b };
     close_all(hs, 2);
     IPC_CHECK_NO_LEAK(&before);

@@ -134,7 +134,7 @@ static inline int64_t con_call(uint64_t ch, const void *req, uint32_t len, struc
 {
     struct viper_msg mq = ipc_msg(req, len, NULL, 0), mr = ipc_msg(r, sizeof *r, NULL, 0);
     memset(r, 0, sizeof *r);
-    int64_t rc = viper_chan_call(ch, &mq, &mr, ipc_after_ms(10000), rlen, NULL);
+    int64_t rc = viper_chan_call(ch, &mq, &mr, ipc_after_ms(10000), 0, rlen, NULL);
     return rc == VIPER_OK ? r->status : rc;
 }
 
@@ -162,7 +162,7 @@ static inline int con_read_line(uint64_t ch, char *buf, size_t cap)
         struct con_reply r;
         uint64_t len = 0;
         struct viper_msg mq = ipc_msg(&q, 8, NULL, 0), mr = ipc_msg(&r, sizeof r, NULL, 0);
-        int64_t rc = viper_chan_call(ch, &mq, &mr, ipc_after_ms(60000), &len, NULL);
+        int64_t rc = viper_chan_call(ch, &mq, &mr, ipc_after_ms(60000), 0, &len, NULL);
         UT_CHECK_EQ(rc, VIPER_OK);
         UT_CHECK_EQ(r.status, VIPER_OK);
         if (rc != VIPER_OK || r.status != VIPER_OK || r.len == 0 || r.len > q.len ||

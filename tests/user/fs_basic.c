@@ -247,7 +247,7 @@ static void case_malformed(void)
     UT_CHECK_EQ(fs_call(&req, &rep), VIPER_ERR_INVALID);
     /* a short message */
     struct viper_msg m = ipc_msg(&req, 8, NULL, 0), r = ipc_msg(&rep, sizeof rep, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(fs_chan, &m, &r, viper_now_ns() + 5 * FS_SEC, NULL, NULL),
+    UT_CHECK_EQ(viper_chan_call(fs_chan, &m, &r, viper_now_ns() + 5 * FS_SEC, 0, NULL, NULL),
                 VIPER_OK);
     UT_CHECK_EQ(rep.status, VIPER_ERR_INVALID);
     /* fsd is still fine */

@@ -73,7 +73,7 @@ static inline int fs_connect(void)
     struct fs_reply rep;
     viper_handle_t h = (viper_handle_t)shm;
     struct viper_msg m = ipc_msg(&req, sizeof req, &h, 1), r = ipc_msg(&rep, sizeof rep, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(fs_chan, &m, &r, viper_now_ns() + 10 * FS_SEC, NULL, NULL),
+    UT_CHECK_EQ(viper_chan_call(fs_chan, &m, &r, viper_now_ns() + 10 * FS_SEC, 0, NULL, NULL),
                 VIPER_OK);
     UT_CHECK_EQ(rep.status, VIPER_OK);
     UT_CHECK_EQ(rep.value, FSC_BUF);
@@ -112,7 +112,7 @@ static inline int64_t fs_call(struct fs_request *req, struct fs_reply *rep)
 {
     struct viper_msg m = ipc_msg(req, sizeof *req, NULL, 0), r = ipc_msg(rep, sizeof *rep, NULL, 0);
     memset(rep, 0, sizeof *rep);
-    int64_t rc = viper_chan_call(fs_chan, &m, &r, viper_now_ns() + 30 * FS_SEC, NULL, NULL);
+    int64_t rc = viper_chan_call(fs_chan, &m, &r, viper_now_ns() + 30 * FS_SEC, 0, NULL, NULL);
     return rc != VIPER_OK ? rc : rep->status;
 }
 

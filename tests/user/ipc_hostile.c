@@ -185,9 +185,9 @@ static void case_recv_pointers(void)
     UT_CHECK_EQ(viper_handle_close(rh[0]), VIPER_OK);
     /* chan_call with a bad reply descriptor: the request went, the call reports a fault */
     struct viper_msg req = ipc_msg("r", 1, NULL, 0);
-    EXPECT_ERR(viper_chan_call(a, NULL, &m, VIPER_DEADLINE_POLL, &len, &nh), VIPER_ERR_FAULT);
+    EXPECT_ERR(viper_chan_call(a, NULL, &m, VIPER_DEADLINE_POLL, 0, &len, &nh), VIPER_ERR_FAULT);
     UT_CHECK_EQ(ipc_send_str(b, "reply"), VIPER_OK);
-    EXPECT_ERR(viper_chan_call(a, &req, (struct viper_msg *)KPTR, VIPER_DEADLINE_POLL, &len, &nh),
+    EXPECT_ERR(viper_chan_call(a, &req, (struct viper_msg *)KPTR, VIPER_DEADLINE_POLL, 0, &len, &nh),
                VIPER_ERR_FAULT);
     UT_CHECK_EQ(viper_handle_close(a), VIPER_OK);
     UT_CHECK_EQ(viper_handle_close(b), VIPER_OK);

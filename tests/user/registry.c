@@ -119,7 +119,7 @@ static int talk(uint64_t ch, const char *req)
     uint64_t len = 0;
     struct viper_msg mq = ipc_msg(req, (uint32_t)strlen(req), NULL, 0);
     struct viper_msg mr = ipc_msg(rep, sizeof rep - 1, NULL, 0);
-    int64_t rc = viper_chan_call(ch, &mq, &mr, ipc_after_ms(5000), &len, NULL);
+    int64_t rc = viper_chan_call(ch, &mq, &mr, ipc_after_ms(5000), 0, &len, NULL);
     UT_CHECK_EQ(rc, VIPER_OK);
     if (rc != VIPER_OK)
         return -1;
@@ -201,7 +201,7 @@ static void case_server_death(void)
     UT_CHECK_EQ(ipc_recv_str(c2, buf, sizeof buf, VIPER_DEADLINE_INFINITE), VIPER_ERR_PEER_CLOSED);
     UT_CHECK_EQ(ipc_send_str(c1, "x"), VIPER_ERR_PEER_CLOSED);
     struct viper_msg mq = ipc_msg("q", 1, NULL, 0), mr = ipc_msg(buf, sizeof buf, NULL, 0);
-    UT_CHECK_EQ(viper_chan_call(c2, &mq, &mr, VIPER_DEADLINE_INFINITE, NULL, NULL),
+    UT_CHECK_EQ(viper_chan_call(c2, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, NULL, NULL),
                 VIPER_ERR_PEER_CLOSED);
     UT_CHECK_EQ(ipc_recv_str(ctl, buf, sizeof buf, VIPER_DEADLINE_POLL), VIPER_ERR_PEER_CLOSED);
     /* the name is still there but nobody serves it */

@@ -289,11 +289,15 @@
 
 /*
  * chan_call: Send request and wait for the next message on the same endpoint (the reply), in
- * one call. If the peer is waiting in chan_recv the CPU goes straight to it.
- *   args:    uint64_t handle, const struct viper_msg *request, const struct viper_msg *reply, uint64_t deadline_ns
+ * one call; the receiver woken by the request runs next unless something of higher priority is
+ * runnable. With VIPER_CHAN_NONBLOCK in flags the send does not wait for room in the peer's
+ * queue: WOULD_BLOCK, and nothing is received (a server's reply-and-receive: a client that
+ * never reads its replies cannot hold it up).
+ *   args:    uint64_t handle, const struct viper_msg *request, const struct viper_msg *reply, uint64_t deadline_ns, uint64_t flags
  *   results: uint64_t len, uint64_t nhandles
  *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
- *            VIPER_ERR_PEER_CLOSED, VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *            VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK, VIPER_ERR_TIMED_OUT,
+ *            VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
  *   rights:  READ, WRITE
  */
 #define VIPER_SYS_CHAN_CALL        30

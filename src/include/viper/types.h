@@ -109,7 +109,7 @@ struct viper_msg {
     uint64_t handles;     /* user address of viper_handle_t[nhandles] */
 };
 
-#define VIPER_CHAN_NONBLOCK      1u                    /* chan_send flag */
+#define VIPER_CHAN_NONBLOCK      1u                    /* chan_send, chan_call: the send never waits */
 #define VIPER_DEADLINE_POLL      0ull                  /* do not wait at all */
 #define VIPER_DEADLINE_INFINITE  0xffffffffffffffffull /* wait as long as it takes */
 

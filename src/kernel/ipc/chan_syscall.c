@@ -244,10 +244,12 @@ int64_t sys_chan_recv(struct trap_frame *tf)
 int64_t sys_chan_call(struct trap_frame *tf)
 {
     struct endpoint *ep;
+    if (tf->x[4] & ~(uint64_t)VIPER_CHAN_NONBLOCK)
+        return VIPER_ERR_INVALID;
     int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ | VIPER_RIGHT_WRITE, &ep);
     if (err)
         return err;
-    err = do_send(ep, tf->x[1], false);
+    err = do_send(ep, tf->x[1], tf->x[4] & VIPER_CHAN_NONBLOCK);
     if (!err)
         err = do_recv(ep, tf->x[2], tf->x[3], tf);
     obj_put(&ep->obj);

@@ -59,7 +59,7 @@ static long con_call(struct con_request *q, uint32_t qlen, struct con_reply *r)
     struct viper_msg mq = { (uint64_t)(uintptr_t)q, qlen, 0, 0 };
     struct viper_msg mr = { (uint64_t)(uintptr_t)r, sizeof *r, 0, 0 };
     uint64_t len = 0;
-    if (viper_chan_call(con_in, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK ||
+    if (viper_chan_call(con_in, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, &len, NULL) != VIPER_OK ||
         len < 8 || r->status != VIPER_OK || r->len > len - 8)
         return -1;
     return (long)r->len;

@@ -29,7 +29,7 @@ static int call(struct blk_request *req, struct blk_reply *rep, const viper_hand
     struct viper_msg r = { (uint64_t)(uintptr_t)rep, sizeof *rep, 0, 0 };
     uint64_t len = 0, nh = 0;
     req->id = ++next_id;
-    int64_t rc = viper_chan_call(chan, &m, &r, VIPER_DEADLINE_INFINITE, &len, &nh);
+    int64_t rc = viper_chan_call(chan, &m, &r, VIPER_DEADLINE_INFINITE, 0, &len, &nh);
     if (rc != VIPER_OK)
         return (int)rc;
     if (len != sizeof *rep || rep->id != req->id)

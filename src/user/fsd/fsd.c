@@ -89,33 +89,30 @@ static int attach(struct fsd_client *c, viper_handle_t h, uint64_t *size)
     return VIPER_OK;
 }
 
-/* Answer one received message of len bytes and nh handles; false if c had to be dropped. */
-FSD_HOT static bool answer(struct fsd_client *c, const struct fs_request *req, uint64_t len,
-                   const viper_handle_t *hs, uint64_t nh)
+/* The reply to one received message of len bytes and nh handles (closed here). */
+FSD_HOT static void answer(struct fsd_client *c, const struct fs_request *req, uint64_t len,
+                           const viper_handle_t *hs, uint64_t nh, struct fs_reply *rep)
 {
-    struct fs_reply rep;
-    memset(&rep, 0, sizeof rep);
+    memset(rep, 0, sizeof *rep);
     if (len != sizeof *req || nh != (req->op == FS_ATTACH ? 1u : 0u))
-        rep.status = VIPER_ERR_INVALID;
+        rep->status = VIPER_ERR_INVALID;
     else if (req->op == FS_ATTACH)
-        rep.status = attach(c, hs[0], &rep.value);
+        rep->status = attach(c, hs[0], &rep->value);
     else
-        rep.status = fsd_op(c, req, &rep);
+        rep->status = fsd_op(c, req, rep);
     for (uint64_t i = 0; i < nh; i++)
         viper_handle_close(hs[i]);
-    struct viper_msg r = { (uint64_t)(uintptr_t)&rep, sizeof rep, 0, 0 };
-    if (viper_chan_send(c->chan, &r, VIPER_CHAN_NONBLOCK) == VIPER_OK)
-        return true;
-    client_drop(c);
-    return false;
 }
 
 /*
  * Serve c: what it has queued, then, for a burst, its next requests as they come.  A
  * client in a loop of calls sends its next request right after our reply wakes it, and
- * waiting for that on its channel alone (one chan_recv) is much cheaper than going back
- * to wait_many over everyone and polling.  The burst ends after BURST_MAX requests or
- * when none came by its deadline, so the other clients wait for at most that.
+ * waiting for that on its channel alone is much cheaper than going back to wait_many
+ * over everyone and polling: each reply goes out with the wait for the next request in
+ * one chan_call, whose send does not block (VIPER_CHAN_NONBLOCK), so a client that never
+ * reads its replies is dropped instead of holding fsd up.  The burst ends after
+ * BURST_MAX requests or when none came by its deadline, so the other clients wait for
+ * at most that.
  */
 FSD_HOT static void serve(struct fsd_client *c)
 {
@@ -126,21 +123,26 @@ FSD_HOT static void serve(struct fsd_client *c)
     viper_handle_t hs[VIPER_MSG_MAX_HANDLES];
     struct viper_msg m = { (uint64_t)(uintptr_t)&in, sizeof in, VIPER_MSG_MAX_HANDLES,
                            (uint64_t)(uintptr_t)hs };
-    uint64_t deadline = VIPER_DEADLINE_POLL;
-    for (unsigned n = 0; n < BURST_MAX; n++) {
-        uint64_t len = 0, nh = 0;
-        int64_t rc = viper_chan_recv(c->chan, &m, deadline, &len, &nh);
-        if (rc == VIPER_ERR_WOULD_BLOCK || rc == VIPER_ERR_TIMED_OUT)
-            return;
-        if (rc != VIPER_OK) {
-            client_drop(c);
-            return;
+    struct fs_reply rep;
+    struct viper_msg r = { (uint64_t)(uintptr_t)&rep, sizeof rep, 0, 0 };
+    uint64_t len = 0, nh = 0;
+    int64_t rc = viper_chan_recv(c->chan, &m, VIPER_DEADLINE_POLL, &len, &nh);
+    if (rc == VIPER_ERR_WOULD_BLOCK)
+        return;
+    uint64_t deadline = viper_now_ns() + BURST_NS;
+    for (unsigned n = 1; rc == VIPER_OK; n++) {
+        answer(c, &in.req, len, hs, nh, &rep);
+        if (n == BURST_MAX) {
+            rc = viper_chan_send(c->chan, &r, VIPER_CHAN_NONBLOCK);
+            if (rc == VIPER_OK)
+                return;
+            break;
         }
-        if (!answer(c, &in.req, len, hs, nh))
-            return;
-        if (n == 0)
-            deadline = viper_now_ns() + BURST_NS;
+        rc = viper_chan_call(c->chan, &r, &m, deadline, VIPER_CHAN_NONBLOCK, &len, &nh);
+        if (rc == VIPER_ERR_TIMED_OUT)
+            return;   /* the reply went; no next request in time */
     }
+    client_drop(c);   /* the reply found no room (WOULD_BLOCK), or the client is gone */
 }
 
 static void accept_all(void)

@@ -123,7 +123,7 @@ size_t io_read(char *buf, size_t max)
             viper_sleep_ns(RECONNECT_NS);
             continue;
         }
-        int64_t err = viper_chan_call(con, &out, &in, VIPER_DEADLINE_INFINITE, &len, NULL);
+        int64_t err = viper_chan_call(con, &out, &in, VIPER_DEADLINE_INFINITE, 0, &len, NULL);
         if (err == VIPER_OK) {
             if (len >= 8 && rp.status == VIPER_OK && rp.len > 0 && rp.len <= rq.len &&
                 len >= 8 + (uint64_t)rp.len) {
@@ -145,7 +145,7 @@ static bool io_barrier(viper_handle_t h)
     struct viper_msg out = { (uint64_t)&rq, 8, 0, 0 };
     struct viper_msg in = { (uint64_t)&rp, sizeof rp, 0, 0 };
 
-    return viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, NULL, NULL) == VIPER_OK;
+    return viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, 0, NULL, NULL) == VIPER_OK;
 }
 
 viper_handle_t io_console_for_child(viper_handle_t *watch)

@@ -117,7 +117,7 @@ int64_t sh_ask_vinit(uint32_t op, int64_t arg)
     io_flush();
     if (sh.control == VIPER_HANDLE_INVALID)
         return VIPER_ERR_BAD_HANDLE;
-    int64_t err = viper_chan_call(sh.control, &out, &in, VIPER_DEADLINE_INFINITE, &len, NULL);
+    int64_t err = viper_chan_call(sh.control, &out, &in, VIPER_DEADLINE_INFINITE, 0, &len, NULL);
     if (err != VIPER_OK)
         return err;
     return len == sizeof rp ? rp.status : VIPER_ERR_INVALID;

@@ -46,7 +46,7 @@ static int connect(void)
     struct viper_msg mq = { (uint64_t)(uintptr_t)&rq, sizeof rq, 1, (uint64_t)(uintptr_t)&h };
     struct viper_msg mr = { (uint64_t)(uintptr_t)&rp, sizeof rp, 0, 0 };
     uint64_t len = 0;
-    rc = viper_chan_call(c, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL);
+    rc = viper_chan_call(c, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, &len, NULL);
     if (rc == VIPER_OK && (len < 8 || rp.status != VIPER_OK))
         rc = len < 8 ? VIPER_ERR_IO : rp.status;
     if (rc != VIPER_OK) {
@@ -102,7 +102,7 @@ FS_HOT int fs_call(struct fs_request *rq, const char *path, const char *path2,
         struct viper_msg mq = { (uint64_t)(uintptr_t)rq, sizeof *rq, 0, 0 };
         struct viper_msg mr = { (uint64_t)(uintptr_t)rp, sizeof *rp, 0, 0 };
         uint64_t len = 0;
-        int64_t rc = viper_chan_call(chan, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL);
+        int64_t rc = viper_chan_call(chan, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, &len, NULL);
         if (rc == VIPER_OK) {
             if (conn)
                 *conn = generation;

@@ -173,7 +173,7 @@ static bool stdin_fill(void)
     struct viper_msg mq = { (uint64_t)(uintptr_t)&q, 8, 0, 0 };
     struct viper_msg mr = { (uint64_t)(uintptr_t)&r, sizeof r, 0, 0 };
     uint64_t len = 0;
-    if (viper_chan_call(h, &mq, &mr, VIPER_DEADLINE_INFINITE, &len, NULL) != VIPER_OK ||
+    if (viper_chan_call(h, &mq, &mr, VIPER_DEADLINE_INFINITE, 0, &len, NULL) != VIPER_OK ||
         len < 8 || r.status != VIPER_OK || r.len == 0 || r.len > len - 8 ||
         r.len > stdin_file.cap)
         return false;

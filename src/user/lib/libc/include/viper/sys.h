@@ -539,21 +539,25 @@ static inline int64_t viper_chan_recv(uint64_t handle, const struct viper_msg *m
 }
 
 /*
- * Send request and wait for the next message on the same endpoint (the reply), in one call. If
- * the peer is waiting in chan_recv the CPU goes straight to it. Errors: VIPER_ERR_BAD_HANDLE,
- * VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED,
+ * Send request and wait for the next message on the same endpoint (the reply), in one call; the
+ * receiver woken by the request runs next unless something of higher priority is runnable. With
+ * VIPER_CHAN_NONBLOCK in flags the send does not wait for room in the peer's queue:
+ * WOULD_BLOCK, and nothing is received (a server's reply-and-receive: a client that never reads
+ * its replies cannot hold it up). Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED,
+ * VIPER_ERR_INVALID, VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK,
  * VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
  */
 static inline int64_t viper_chan_call(uint64_t handle, const struct viper_msg *request,
                                       const struct viper_msg *reply, uint64_t deadline_ns,
-                                      uint64_t *len_out, uint64_t *nhandles_out)
+                                      uint64_t flags, uint64_t *len_out, uint64_t *nhandles_out)
 {
     register uint64_t x8 __asm__("x8") = VIPER_SYS_CHAN_CALL;
     register uint64_t x0 __asm__("x0") = (uint64_t)handle;
     register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)request;
     register uint64_t x2 __asm__("x2") = (uint64_t)(uintptr_t)reply;
     register uint64_t x3 __asm__("x3") = (uint64_t)deadline_ns;
-    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x8) : : "memory");
+    register uint64_t x4 __asm__("x4") = (uint64_t)flags;
+    __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x8) : : "memory");
     if ((int64_t)x0 == VIPER_OK) {
         if (len_out != NULL)
             *len_out = (uint64_t)x1;
