@@ -179,6 +179,13 @@ static int write_out(struct buf *b)
     return rc;
 }
 
+/* b's contents changed (or were read anew): every check made on them is void. */
+static inline void buf_changed(struct buf *b)
+{
+    b->inodes_ok = 0;
+    b->indirect_ok = false;
+}
+
 /* The buffer for blockno, pinned; read from the disk when read is set and it is not cached. */
 FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
 {
@@ -203,7 +210,7 @@ FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
             memset(b->data, 0, sizeof(*b->data));
         b->valid = true;
         b->dirty = false;
-        b->inodes_ok = 0;
+        buf_changed(b);
         hnext[b - bufs] = hash[hslot(blockno)];
         hash[hslot(blockno)] = b;
     }
@@ -225,7 +232,7 @@ struct buf *bget_new(uint32_t blockno)
     struct buf *b = blockno < fs.sb.block_count ? lookup(blockno, false) : NULL;
     if (b) {
         memset(b->data, 0, sizeof(*b->data));
-        b->inodes_ok = 0;
+        buf_changed(b);
     }
     return b;
 }
@@ -238,7 +245,7 @@ FSD_HOT void bput(struct buf *b)
 void bmeta(struct buf *b)
 {
     b->dirty = true;
-    b->inodes_ok = 0;
+    buf_changed(b);
     fsd_meta_gen++;
     if (b->in_txn)
         return;
@@ -254,7 +261,7 @@ void bmeta(struct buf *b)
 void bdata(struct buf *b)
 {
     b->dirty = true;
-    b->inodes_ok = 0;
+    buf_changed(b);
 }
 
 /* Every dirty buffer outside the transaction (file data) to the disk; *wrote says if any. */

@@ -21,7 +21,7 @@ int dir_lookup(uint32_t dir, const char *name, size_t len, uint32_t *ino)
 static int dir_block(uint32_t dir, struct viperfs_inode *din, uint64_t fb, struct buf **out)
 {
     uint32_t blk;
-    int rc = viperfs_bmap(&fs, dir, din, fb, &blk);
+    int rc = inode_bmap(dir, din, fb, &blk);
     if (rc != VIPER_OK)
         return rc;
     if (blk == 0)
@@ -49,7 +49,7 @@ static int dir_grow(uint32_t dir, struct viperfs_inode *din, uint64_t fb, struct
 {
     uint32_t blk;
     bool fresh;
-    int rc = inode_bmap(dir, din, fb, true, &blk, &fresh);
+    int rc = inode_bmap_alloc(dir, din, fb, &blk, &fresh);
     if (rc != VIPER_OK)
         return rc;
     struct buf *b = bget_new(blk);

@@ -31,6 +31,8 @@ struct buf {
     uint32_t pins;              /* users holding it; never evicted while pinned */
     uint16_t inodes_ok;         /* inode table block: bit i, inodes[i] passed its check
                                    since the contents last changed (inode_get skips it) */
+    bool indirect_ok;           /* indirect block: passed its check (a CRC of 4 KiB) since
+                                   the contents last changed (inode.c skips it) */
     struct buf *prev, *next;    /* LRU list, most recent first */
     union viperfs_block *data;
 };
@@ -61,10 +63,13 @@ int inode_put(uint32_t ino, const struct viperfs_inode *in);    /* seal and log 
 /* A new inode; *out is it (a new directory or symlink is not valid on disk until filled). */
 int inode_alloc(uint16_t mode, uint32_t *ino, struct viperfs_inode *out);
 int inode_free(uint32_t ino);                                   /* its blocks too */
-/* Disk block of file block fb (0: a hole).  With alloc a hole gets a block (and indirect
- * blocks on the way); *fresh then says the block is new, so its old contents do not matter. */
-int inode_bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc, uint32_t *out,
-               bool *fresh);
+/* Disk block of file block fb (0: a hole), through the cache: an indirect block is checked
+ * once while it stays unchanged there. */
+int inode_bmap(uint32_t ino, const struct viperfs_inode *in, uint64_t fb, uint32_t *out);
+/* The same, but a hole gets a block (and indirect blocks on the way); *fresh then says the
+ * block is new, so its old contents do not matter. */
+int inode_bmap_alloc(uint32_t ino, struct viperfs_inode *in, uint64_t fb, uint32_t *out,
+                     bool *fresh);
 int inode_truncate(uint32_t ino, struct viperfs_inode *in, uint64_t size);
 /* Commit the running operation (with the superblock if its counts changed). */
 int fsd_commit(void);

@@ -193,14 +193,39 @@ static int slot_fill(uint32_t ino, struct viperfs_inode *in, uint32_t *slot, boo
     return VIPER_OK;
 }
 
-int inode_bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc, uint32_t *out,
-               bool *fresh)
+/*
+ * Indirect block blk of inode ino, pinned in *out.  The check (magic, number and a CRC32C of
+ * 4 KiB, far more than the rest of a cached read) is made once while the block stays
+ * unchanged in the cache; the owner tag every time.
+ */
+static int indirect_get(uint32_t ino, uint32_t blk, struct buf **out)
+{
+    if (!viperfs_data_block_ok(&fs.sb, blk))
+        return VIPER_ERR_BAD_FORMAT;
+    struct buf *b = bget(blk);
+    if (!b)
+        return VIPER_ERR_IO;
+    if (!b->indirect_ok &&
+        viperfs_block_check(b->data, VIPERFS_INDIRECT_MAGIC, blk, NULL) == VIPER_OK)
+        b->indirect_ok = true;
+    if (!b->indirect_ok || b->data->hdr.tag != ino) {
+        bput(b);
+        return VIPER_ERR_BAD_FORMAT;
+    }
+    *out = b;
+    return VIPER_OK;
+}
+
+/* inode_bmap and inode_bmap_alloc: in is written only with alloc. */
+static int bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc, uint32_t *out,
+                bool *fresh)
 {
     uint32_t *slot;
     int depth, rc;
     *fresh = false;
-    if (!alloc)
-        return viperfs_bmap(&fs, ino, in, fb, out);
+    *out = 0;
+    if (in->flags & VIPERFS_INODE_INLINE)
+        return VIPER_ERR_INVALID;   /* direct[] holds a symlink's target, not blocks */
     if (fb < VIPERFS_NDIRECT) {
         slot = &in->direct[fb];
         depth = 0;
@@ -217,24 +242,23 @@ int inode_bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc, 
         return VIPER_ERR_OUT_OF_RANGE;
     }
     bool made = *slot == 0;
+    if (made && !alloc)
+        return VIPER_OK;   /* a hole */
     if (made && (rc = slot_fill(ino, in, slot, depth > 0)) != VIPER_OK)
         return rc;
     uint32_t blk = *slot;
     for (int level = depth - 1; level >= 0; level--) {
         uint64_t span = level == 2 ? (uint64_t)PTRS * PTRS : level == 1 ? PTRS : 1;
-        if (!viperfs_data_block_ok(&fs.sb, blk))
-            return VIPER_ERR_BAD_FORMAT;
-        struct buf *b = bget(blk);
-        if (!b)
-            return VIPER_ERR_IO;
-        if (viperfs_block_check(b->data, VIPERFS_INDIRECT_MAGIC, blk, NULL) != VIPER_OK ||
-            b->data->hdr.tag != ino) {
-            bput(b);
-            return VIPER_ERR_BAD_FORMAT;
-        }
+        struct buf *b;
+        if ((rc = indirect_get(ino, blk, &b)) != VIPER_OK)
+            return rc;
         uint32_t *p = &b->data->ind.ptr[(fb / span) % PTRS];
         made = false;
         if (*p == 0) {
+            if (!alloc) {
+                bput(b);
+                return VIPER_OK;   /* a hole */
+            }
             if ((rc = slot_fill(ino, in, p, level > 0)) != VIPER_OK) {
                 bput(b);
                 return rc;
@@ -253,6 +277,18 @@ int inode_bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc, 
     return VIPER_OK;
 }
 
+int inode_bmap(uint32_t ino, const struct viperfs_inode *in, uint64_t fb, uint32_t *out)
+{
+    bool fresh;
+    return bmap(ino, (struct viperfs_inode *)in, fb, false, out, &fresh);
+}
+
+int inode_bmap_alloc(uint32_t ino, struct viperfs_inode *in, uint64_t fb, uint32_t *out,
+                     bool *fresh)
+{
+    return bmap(ino, in, fb, true, out, fresh);
+}
+
 /* Free the blocks under *slot at file block first (level 0: data) from file block keep on. */
 static int free_tree(uint32_t ino, struct viperfs_inode *in, uint32_t *slot, int level,
                      uint64_t first, uint64_t keep, bool *changed)
@@ -264,16 +300,11 @@ static int free_tree(uint32_t ino, struct viperfs_inode *in, uint32_t *slot, int
     if (!viperfs_data_block_ok(&fs.sb, blk))
         return VIPER_ERR_BAD_FORMAT;
     if (level > 0) {
-        struct buf *b = bget(blk);
-        if (!b)
-            return VIPER_ERR_IO;
-        if (viperfs_block_check(b->data, VIPERFS_INDIRECT_MAGIC, blk, NULL) != VIPER_OK ||
-            b->data->hdr.tag != ino) {
-            bput(b);
-            return VIPER_ERR_BAD_FORMAT;
-        }
+        struct buf *b;
+        int rc = indirect_get(ino, blk, &b);
+        if (rc != VIPER_OK)
+            return rc;
         bool ch = false;
-        int rc = VIPER_OK;
         for (uint32_t i = 0; i < PTRS && rc == VIPER_OK; i++)
             rc = free_tree(ino, in, &b->data->ind.ptr[i], level - 1, first + i * span, keep, &ch);
         if (ch && first < keep) {
@@ -318,7 +349,7 @@ int inode_truncate(uint32_t ino, struct viperfs_inode *in, uint64_t size)
     /* the kept part of the last block reads as zeros if the file grows again */
     uint32_t blk;
     if (size % VIPERFS_BLOCK_SIZE && size < in->size &&
-        viperfs_bmap(&fs, ino, in, size / VIPERFS_BLOCK_SIZE, &blk) == VIPER_OK && blk) {
+        inode_bmap(ino, in, size / VIPERFS_BLOCK_SIZE, &blk) == VIPER_OK && blk) {
         struct buf *b = bget(blk);
         if (!b)
             return VIPER_ERR_IO;

@@ -227,7 +227,7 @@ int op_symlink(struct fsd_client *c, const struct fs_request *req)
     if (rc == VIPER_OK && tlen <= VIPERFS_INLINE_MAX) {
         in.flags = VIPERFS_INODE_INLINE;
         memcpy((uint8_t *)&in + offsetof(struct viperfs_inode, direct), target, tlen);
-    } else if (rc == VIPER_OK && (rc = inode_bmap(ino, &in, 0, true, &blk, &fresh)) == VIPER_OK) {
+    } else if (rc == VIPER_OK && (rc = inode_bmap_alloc(ino, &in, 0, &blk, &fresh)) == VIPER_OK) {
         struct buf *b = bget_new(blk);
         if (!b)
             rc = VIPER_ERR_NO_MEMORY;
@@ -299,7 +299,7 @@ int op_readdir(struct fsd_client *c, const struct fs_request *req, struct fs_rep
     for (uint64_t fb = f->off / VIPERFS_BLOCK_SIZE; fb < end / VIPERFS_BLOCK_SIZE; fb++) {
         uint32_t blk, off = fb == f->off / VIPERFS_BLOCK_SIZE ? f->off % VIPERFS_BLOCK_SIZE : 0;
         struct viperfs_dentry e;
-        if ((rc = viperfs_bmap(&fs, f->ino, &in, fb, &blk)) != VIPER_OK)
+        if ((rc = inode_bmap(f->ino, &in, fb, &blk)) != VIPER_OK)
             return rc;
         struct buf *b = blk ? bget(blk) : NULL;
         if (!b)

@@ -294,7 +294,7 @@ static int read_blocks(struct ofile *f, const struct viperfs_inode *in, uint64_t
         uint32_t blk;
         if (chunk > len - *got)
             chunk = len - *got;
-        int rc = viperfs_bmap(&fs, f->ino, in, pos / VIPERFS_BLOCK_SIZE, &blk);
+        int rc = inode_bmap(f->ino, in, pos / VIPERFS_BLOCK_SIZE, &blk);
         if (rc == VIPER_OK)
             rc = copy_block(blk, pos % VIPERFS_BLOCK_SIZE, dst + *got, chunk);
         if (rc != VIPER_OK)
@@ -357,7 +357,7 @@ static int write_blocks(uint32_t ino, struct viperfs_inode *in, uint64_t off, co
         bool fresh;
         if (chunk > len - *done)
             chunk = len - *done;
-        int rc = inode_bmap(ino, in, pos / VIPERFS_BLOCK_SIZE, true, &blk, &fresh);
+        int rc = inode_bmap_alloc(ino, in, pos / VIPERFS_BLOCK_SIZE, &blk, &fresh);
         if (rc != VIPER_OK)
             return rc;
         struct buf *b = fresh || chunk == VIPERFS_BLOCK_SIZE ? bget_new(blk) : bget(blk);
