@@ -94,12 +94,6 @@ int viperfs_block_check(const union viperfs_block *b, uint32_t magic, uint32_t b
     return VIPER_OK;
 }
 
-bool viperfs_data_block_ok(const struct viperfs_super *sb, uint32_t b)
-{
-    uint32_t end = sb->block_count - ((sb->feature_compat & VIPERFS_COMPAT_BACKUP_SB) ? 1 : 0);
-    return b >= sb->data_start && b < end;
-}
-
 bool viperfs_block_reserved(const struct viperfs_super *sb, uint32_t b)
 {
     return b < sb->block_count && !viperfs_data_block_ok(sb, b);
@@ -169,16 +163,6 @@ int viperfs_inode_check(const struct viperfs_super *sb, const struct viperfs_ino
          in->size / VIPERFS_BLOCK_SIZE > sb->block_count))
         return fail(why, "bad directory size", VIPER_ERR_BAD_FORMAT);
     return inode_pointers_check(sb, in, why);
-}
-
-int viperfs_inode_locate(const struct viperfs_super *sb, uint32_t ino, uint32_t *blockno,
-                         uint32_t *index)
-{
-    if (ino == 0 || ino >= sb->inode_count)
-        return VIPER_ERR_OUT_OF_RANGE;
-    *blockno = sb->itable_start + ino / VIPERFS_INODES_PER_BLOCK;
-    *index = ino % VIPERFS_INODES_PER_BLOCK;
-    return VIPER_OK;
 }
 
 bool viperfs_bit_get(const union viperfs_block *b, uint32_t bit)

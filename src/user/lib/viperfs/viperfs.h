@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <viper/errors.h>
 #include <viperfs/format.h>
 
 /* A block device: 4 KiB blocks, numbered 0 .. nblocks-1. */
@@ -47,8 +48,13 @@ void viperfs_super_seal(struct viperfs_super *sb);
 void viperfs_block_seal(union viperfs_block *b, uint32_t magic, uint32_t blockno, uint32_t tag);
 int viperfs_block_check(const union viperfs_block *b, uint32_t magic, uint32_t blockno,
                         const char **why);
-/* Is b a block that may hold file data, directory or indirect blocks? */
-bool viperfs_data_block_ok(const struct viperfs_super *sb, uint32_t b);
+/* Is b a block that may hold file data, directory or indirect blocks?  (Inline, like
+ * viperfs_inode_locate: fsd's read path runs both on every read.) */
+static inline bool viperfs_data_block_ok(const struct viperfs_super *sb, uint32_t b)
+{
+    uint32_t end = sb->block_count - ((sb->feature_compat & VIPERFS_COMPAT_BACKUP_SB) ? 1 : 0);
+    return b >= sb->data_start && b < end;
+}
 /* Blocks below data_start, the backup superblock: never free. */
 bool viperfs_block_reserved(const struct viperfs_super *sb, uint32_t b);
 void viperfs_inode_seal(struct viperfs_inode *in);
@@ -56,8 +62,15 @@ void viperfs_inode_seal(struct viperfs_inode *in);
 int viperfs_inode_check(const struct viperfs_super *sb, const struct viperfs_inode *in,
                         const char **why);
 /* Where inode ino lives: block number and index within the block. */
-int viperfs_inode_locate(const struct viperfs_super *sb, uint32_t ino, uint32_t *blockno,
-                         uint32_t *index);
+static inline int viperfs_inode_locate(const struct viperfs_super *sb, uint32_t ino,
+                                       uint32_t *blockno, uint32_t *index)
+{
+    if (ino == 0 || ino >= sb->inode_count)
+        return VIPER_ERR_OUT_OF_RANGE;
+    *blockno = sb->itable_start + ino / VIPERFS_INODES_PER_BLOCK;
+    *index = ino % VIPERFS_INODES_PER_BLOCK;
+    return VIPER_OK;
+}
 uint32_t viperfs_mode_to_ft(uint16_t mode);   /* VIPERFS_FT_* or 0 */
 bool viperfs_bit_get(const union viperfs_block *b, uint32_t bit);
 void viperfs_bit_set(union viperfs_block *b, uint32_t bit, bool on);
