@@ -56,7 +56,8 @@ int64_t sys_chan_create(struct trap_frame *tf)
  * The endpoint behind h with rights, with a reference the caller must put.
  * The thread's memo answers a repeated handle without the table or the cap.
  */
-static int endpoint_get(uint64_t h, uint32_t rights, struct endpoint **out)
+static inline __attribute__((always_inline)) int endpoint_get(uint64_t h, uint32_t rights,
+                                                            struct endpoint **out)
 {
     struct thread *self = sched_current();
     struct object *o = handle_memo_get(&self->chan_memo, h, OBJ_CHANNEL, rights);
