@@ -124,6 +124,8 @@ int bcache_init(unsigned n)
     }
     cache_dev.nblocks = blkio_dev.nblocks;
     fs.dev = &cache_dev;
+    fs.lookup = dir_lookup;   /* path resolution through the cache, each block checked once */
+    fs.get_inode = inode_get;
     jfs.dev = &blkio_dev;
     freed = calloc(fs.sb.block_count, 1);
     return freed ? VIPER_OK : VIPER_ERR_NO_MEMORY;
@@ -183,7 +185,7 @@ static int write_out(struct buf *b)
 static inline void buf_changed(struct buf *b)
 {
     b->inodes_ok = 0;
-    b->indirect_ok = false;
+    b->checked_magic = 0;
 }
 
 /* The buffer for blockno, pinned; read from the disk when read is set and it is not cached. */

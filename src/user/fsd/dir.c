@@ -1,9 +1,10 @@
 /*
- * fsd/dir.c - changing directories: add, remove, re-point "..", emptiness.
+ * fsd/dir.c - directories: lookup, add, remove, re-point "..", emptiness.
  *
- * Lookups are the library's (viperfs_lookup, through the cache).  Each
- * block is checked (viperfs_dirblock_check) before it is changed and
- * resealed after, inside the running transaction.  A directory grows by
+ * Everything goes through the block cache.  Each block is checked
+ * (viperfs_dirblock_check) before it is read or changed, once while it
+ * stays unchanged in the cache, and resealed after a change, inside the
+ * running transaction.  A directory grows by
  * whole blocks and never shrinks: a removed entry's space is merged into
  * its neighbour and reused by later adds.
  */
@@ -12,29 +13,62 @@
 
 #include "fsd.h"
 
-int dir_lookup(uint32_t dir, const char *name, size_t len, uint32_t *ino)
-{
-    return viperfs_lookup(&fs, dir, name, len, ino);
-}
-
-/* Block fb of directory dir, pinned and checked. */
-static int dir_block(uint32_t dir, struct viperfs_inode *din, uint64_t fb, struct buf **out)
+/* Block fb of directory dir, pinned and checked: the whole check (a CRC of 4 KiB and every
+ * entry) once while the block stays unchanged in the cache, the owner tag every time. */
+static int dir_block(uint32_t dir, const struct viperfs_inode *din, uint64_t fb, struct buf **out)
 {
     uint32_t blk;
     int rc = inode_bmap(dir, din, fb, &blk);
     if (rc != VIPER_OK)
         return rc;
     if (blk == 0)
-        return VIPER_ERR_BAD_FORMAT;
+        return VIPER_ERR_BAD_FORMAT;   /* directories have no holes */
     struct buf *b = bget(blk);
     if (!b)
         return VIPER_ERR_IO;
-    if (viperfs_dirblock_check(b->data, blk, dir, NULL) != VIPER_OK) {
+    if (b->checked_magic != VIPERFS_DIR_MAGIC &&
+        viperfs_dirblock_check(b->data, blk, b->data->hdr.tag, NULL) == VIPER_OK)
+        b->checked_magic = VIPERFS_DIR_MAGIC;
+    if (b->checked_magic != VIPERFS_DIR_MAGIC || b->data->hdr.tag != dir) {
         bput(b);
         return VIPER_ERR_BAD_FORMAT;
     }
     *out = b;
     return VIPER_OK;
+}
+
+/* Through the cache, as dir_block checks (the library's viperfs_lookup copies and checks
+ * the inode and every block it reads on every call). */
+int dir_lookup(uint32_t dir, const char *name, size_t len, uint32_t *ino)
+{
+    struct viperfs_inode din;
+    int rc = inode_get(dir, &din);
+    if (rc != VIPER_OK)
+        return rc;
+    if (FSD_TYPE(&din) != VIPERFS_S_IFDIR)
+        return VIPER_ERR_INVALID;
+    for (uint64_t fb = 0; fb < din.size / VIPERFS_BLOCK_SIZE; fb++) {
+        struct buf *b;
+        if ((rc = dir_block(dir, &din, fb, &b)) != VIPER_OK)
+            return rc;
+        uint32_t off = 0;
+        struct viperfs_dentry e;
+        while ((rc = viperfs_dirblock_next(b->data, &off, &e)) == 1) {
+            if (e.ino >= fs.sb.inode_count) {
+                rc = VIPER_ERR_BAD_FORMAT;
+                break;
+            }
+            if (e.name_len == len && memcmp(e.name, name, len) == 0) {
+                *ino = e.ino;
+                bput(b);
+                return VIPER_OK;
+            }
+        }
+        bput(b);
+        if (rc < 0)
+            return rc;
+    }
+    return VIPER_ERR_NOT_FOUND;
 }
 
 static void dir_block_changed(uint32_t dir, struct buf *b)

@@ -31,8 +31,9 @@ struct buf {
     uint32_t pins;              /* users holding it; never evicted while pinned */
     uint16_t inodes_ok;         /* inode table block: bit i, inodes[i] passed its check
                                    since the contents last changed (inode_get skips it) */
-    bool indirect_ok;           /* indirect block: passed its check (a CRC of 4 KiB) since
-                                   the contents last changed (inode.c skips it) */
+    uint32_t checked_magic;     /* indirect or directory block: the magic it passed its whole
+                                   check for (a CRC of 4 KiB, the entries) since the contents
+                                   last changed, 0 if none (inode.c and dir.c skip it then) */
     struct buf *prev, *next;    /* LRU list, most recent first */
     union viperfs_block *data;
 };

@@ -205,10 +205,10 @@ FSD_HOT static int indirect_get(uint32_t ino, uint32_t blk, struct buf **out)
     struct buf *b = bget(blk);
     if (!b)
         return VIPER_ERR_IO;
-    if (!b->indirect_ok &&
+    if (b->checked_magic != VIPERFS_INDIRECT_MAGIC &&
         viperfs_block_check(b->data, VIPERFS_INDIRECT_MAGIC, blk, NULL) == VIPER_OK)
-        b->indirect_ok = true;
-    if (!b->indirect_ok || b->data->hdr.tag != ino) {
+        b->checked_magic = VIPERFS_INDIRECT_MAGIC;
+    if (b->checked_magic != VIPERFS_INDIRECT_MAGIC || b->data->hdr.tag != ino) {
         bput(b);
         return VIPER_ERR_BAD_FORMAT;
     }

@@ -21,6 +21,8 @@
 int viperfs_open(struct viperfs *fs, struct viperfs_dev *dev, const char **why)
 {
     fs->dev = dev;
+    fs->lookup = NULL;
+    fs->get_inode = NULL;
     if (dev->nblocks == 0 || dev->read(dev->ctx, 0, &fs->meta) != VIPER_OK) {
         if (why)
             *why = "cannot read the superblock";
@@ -249,9 +251,10 @@ int viperfs_namei(struct viperfs *fs, const char *path, bool follow_last, uint32
         }
         uint32_t child;
         struct viperfs_inode in;
-        int rc = viperfs_lookup(fs, cur, p, len, &child);
+        int rc = fs->lookup ? fs->lookup(cur, p, len, &child)
+                            : viperfs_lookup(fs, cur, p, len, &child);
         if (rc == VIPER_OK)
-            rc = viperfs_read_inode(fs, child, &in, NULL);
+            rc = fs->get_inode ? fs->get_inode(child, &in) : viperfs_read_inode(fs, child, &in, NULL);
         if (rc != VIPER_OK)
             return rc == VIPER_ERR_NOT_FOUND && len > VIPERFS_NAME_MAX ? VIPER_ERR_LIMIT : rc;
         bool last = *rest == '\0';

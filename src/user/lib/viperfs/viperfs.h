@@ -31,6 +31,12 @@ struct viperfs_dev {
 struct viperfs {
     struct viperfs_dev *dev;
     struct viperfs_super sb;
+    /* What viperfs_namei looks names and inodes up with; NULL (viperfs_open sets both so) is
+     * the library's own viperfs_lookup and viperfs_read_inode, which copy and check every
+     * block they read.  A caller that keeps checked blocks in a cache (fsd) puts in its own,
+     * with the same results and errors. */
+    int (*lookup)(uint32_t dir, const char *name, size_t len, uint32_t *ino);
+    int (*get_inode)(uint32_t ino, struct viperfs_inode *out);
     union viperfs_block meta;   /* inode table, indirect and directory blocks */
     union viperfs_block data;   /* file data for partial reads; the journal's second buffer */
 };
