@@ -74,12 +74,31 @@ static inline __attribute__((always_inline)) int endpoint_get(uint64_t h, uint32
     return VIPER_OK;
 }
 
+/* The caps behind the n handles of a message sent from self, all checked (out of the 8-byte path). */
+static __attribute__((noinline, cold)) int caps_check(struct endpoint *self, const uint32_t *hv,
+                                                      uint32_t n, struct cap **caps)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        int err = handle_lookup(table(), hv[i], 0, VIPER_RIGHT_TRANSFER, &caps[i]);
+        if (err)
+            return err;
+        for (uint32_t j = 0; j < i; j++)
+            if (caps[j] == caps[i])
+                return VIPER_ERR_INVALID;   /* the same handle twice */
+        /* Neither end may travel through its own channel: the message would hold
+         * the last reference to the queue it sits in, and nothing could free it. */
+        if (caps[i]->obj == &self->obj || (self->peer && caps[i]->obj == &self->peer->obj))
+            return VIPER_ERR_INVALID;
+    }
+    return VIPER_OK;
+}
+
 /*
  * Build a message from the user's descriptor: bytes copied in, every
  * handle checked (TRANSFER, not the endpoint itself, no duplicates) and
  * only then detached from the table.  On error nothing has changed.
  */
-static int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out,
+static inline __attribute__((always_inline)) int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out,
                      uint32_t *values)
 {
     struct viper_msg m;
@@ -96,16 +115,8 @@ static int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out
         return VIPER_ERR_NO_MEMORY;
     err = copy_from_user(msg->data, m.data, m.len);
     struct cap *caps[VIPER_MSG_MAX_HANDLES];
-    for (uint32_t i = 0; !err && i < m.nhandles; i++) {
-        err = handle_lookup(table(), hv[i], 0, VIPER_RIGHT_TRANSFER, &caps[i]);
-        for (uint32_t j = 0; !err && j < i; j++)
-            if (caps[j] == caps[i])
-                err = VIPER_ERR_INVALID;   /* the same handle twice */
-        /* Neither end may travel through its own channel: the message would hold
-         * the last reference to the queue it sits in, and nothing could free it. */
-        if (!err && (caps[i]->obj == &self->obj || (self->peer && caps[i]->obj == &self->peer->obj)))
-            err = VIPER_ERR_INVALID;
-    }
+    if (!err && m.nhandles)
+        err = caps_check(self, hv, m.nhandles, caps);
     if (err) {
         msg->nhandles = 0;
         chan_msg_free(msg);
@@ -146,7 +157,7 @@ static void msg_unbuild(struct chan_msg *msg, const uint32_t *values)
     chan_msg_free(msg);
 }
 
-static int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
+static inline __attribute__((always_inline)) int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
 {
     struct chan_msg *msg;
     uint32_t values[VIPER_MSG_MAX_HANDLES];
@@ -163,23 +174,33 @@ static int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
     return err;
 }
 
-/*
- * Hand a received message to the user: bytes, then handles installed and
- * their values copied out.  If anything fails the message goes back to
- * the head of the queue untouched.
- */
-static int deliver(struct endpoint *ep, struct chan_msg *msg, uint64_t umsg, struct trap_frame *tf)
+/* A failed delivery: the n caps installed leave the table again, the message goes back. */
+static __attribute__((noinline, cold)) int deliver_undo(struct endpoint *ep, struct chan_msg *msg,
+                                                        uint32_t n, int err)
 {
-    struct viper_msg m;
+    for (uint32_t i = 0; i < n; i++)
+        handle_detach(msg->caps[i]);
+    chan_requeue(ep, msg);
+    return err;
+}
+
+/*
+ * Hand a received message to the user whose receive descriptor is m:
+ * bytes, then handles installed and their values copied out.  If anything
+ * fails the message goes back to the head of the queue untouched.
+ */
+static inline __attribute__((always_inline)) int deliver(struct endpoint *ep, struct chan_msg *msg, const struct viper_msg *m,
+                   struct trap_frame *tf)
+{
     uint32_t hv[VIPER_MSG_MAX_HANDLES];
     uint32_t n = 0;
-    int err = copy_from_user(&m, umsg, sizeof m);
-    if (!err && (msg->len > m.len))
+    int err = VIPER_OK;
+    if (msg->len > m->len)
         err = VIPER_ERR_INVALID;
-    if (!err && msg->nhandles > m.nhandles)
+    if (!err && msg->nhandles > m->nhandles)
         err = VIPER_ERR_LIMIT;
     if (!err)
-        err = copy_to_user(m.data, msg->data, msg->len);
+        err = copy_to_user(m->data, msg->data, msg->len);
     /* LAB channels BEGIN transfer_in: install each cap of the message in the receiver's table (a revoked one arrives as VIPER_HANDLE_INVALID); on failure stop, leaving n = caps installed so far */
     for (; !err && n < msg->nhandles; n++) {
         if (msg->caps[n]->revoked)
@@ -194,13 +215,9 @@ static int deliver(struct endpoint *ep, struct chan_msg *msg, uint64_t umsg, str
     }
     LAB channels END */
     if (!err && msg->nhandles)
-        err = copy_to_user(m.handles, hv, msg->nhandles * sizeof hv[0]);
-    if (err) {
-        for (uint32_t i = 0; i < n; i++)
-            handle_detach(msg->caps[i]);
-        chan_requeue(ep, msg);
-        return err;
-    }
+        err = copy_to_user(m->handles, hv, msg->nhandles * sizeof hv[0]);
+    if (err)
+        return deliver_undo(ep, msg, n, err);
     for (uint32_t i = 0; i < msg->nhandles; i++)
         if (msg->caps[i]->revoked)
             cap_destroy(msg->caps[i]);
@@ -211,11 +228,74 @@ static int deliver(struct endpoint *ep, struct chan_msg *msg, uint64_t umsg, str
     return VIPER_OK;
 }
 
-static int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadline, struct trap_frame *tf)
+/*
+ * Parking: a receive that must wait with no deadline leaves nothing of
+ * itself on the kernel stack.  The thread's whole user frame is saved
+ * (SYSCALL_CALLEE_MASK, vectors.S), its context points at ret_from_park,
+ * and the reference its call holds on ep, with the receive descriptor,
+ * moves into the thread (park_ep, park_msg).
+ *
+ * The thread picked next (sched_park) is often another parked receiver,
+ * the one this call's send just woke.  Then its receive is finished here,
+ * in its stead: the message taken off its queue while still in our
+ * address space, then its space loaded, the bytes copied out and the CPU
+ * left through its frame (arch_enter_user).  No run-queue trip, and none of
+ * the calls a resumed thread would return through; under QEMU each return
+ * after the address-space switch is a lookup in a freshly flushed cache.
+ *
+ * Any other next thread, or a parked one woken by anything else (chan_send,
+ * a closed peer, a kill), runs its saved context: a parked thread's is
+ * ret_from_park, which finishes the receive in chan_park_resume.
+ */
+int64_t chan_park_resume(struct trap_frame *tf);
+
+int64_t chan_park_resume(struct trap_frame *tf)
 {
+    struct thread *self = sched_current();
+    struct endpoint *ep = self->park_ep;
     struct chan_msg *msg;
-    int err = chan_dequeue(ep, deadline, &msg);
-    return err ? err : deliver(ep, msg, umsg, tf);
+    self->park_ep = NULL;
+    int err = self->wake_status;
+    if (!err)
+        err = chan_dequeue(ep, VIPER_DEADLINE_INFINITE, &msg);
+    if (!err)
+        err = deliver(ep, msg, &self->park_msg, tf);
+    obj_put(&ep->obj);
+    return err;
+}
+
+static inline __attribute__((always_inline)) _Noreturn void park(struct endpoint *ep, const struct viper_msg *m, struct trap_frame *tf)
+{
+    struct thread *self = sched_current();
+    self->park_ep = ep;
+    self->park_msg = *m;
+    self->ctx.lr = (uint64_t)ret_from_park;
+    self->ctx.sp = (uint64_t)tf;
+    self->ctx.fp = 0;
+    struct thread *next = sched_park(&ep->readers);
+    struct endpoint *nep = next->park_ep;
+    struct chan_msg *msg;
+    if (!nep || next->wake_status || chan_dequeue(nep, VIPER_DEADLINE_POLL, &msg))
+        sched_park_resume(self, next);
+    next->park_ep = NULL;
+    sched_switch_space(self, next);
+    struct trap_frame *ntf = next->tf;
+    ntf->x[0] = (uint64_t)(int64_t)deliver(nep, msg, &next->park_msg, ntf);
+    obj_put(&nep->obj);
+    arch_enter_user(ntf);
+}
+
+static inline __attribute__((always_inline)) int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadline, struct trap_frame *tf)
+{
+    struct viper_msg m;
+    struct chan_msg *msg;
+    int err = copy_from_user(&m, umsg, sizeof m);
+    if (err)
+        return err;
+    if (!ep->queued && ep->peer && deadline == VIPER_DEADLINE_INFINITE && !sched_current()->dying)
+        park(ep, &m, tf);   /* the call's reference on ep goes with it */
+    err = chan_dequeue(ep, deadline, &msg);
+    return err ? err : deliver(ep, msg, &m, tf);
 }
 
 int64_t sys_chan_send(struct trap_frame *tf)

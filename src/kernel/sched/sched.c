@@ -37,7 +37,7 @@ static struct thread idle_thread;
 struct thread *current = &idle_thread;   /* global: sched.h and vectors.S read it */
 static uint64_t slice_end;
 bool resched;                             /* global: vectors.S reads it on the way to EL0 */
-static uint64_t switches;
+uint64_t sched_switches;                  /* global: sched.h counts them inline */
 
 static inline unsigned level_of(const struct thread *t)
 {
@@ -46,7 +46,7 @@ static inline unsigned level_of(const struct thread *t)
 
 uint64_t sched_context_switches(void)
 {
-    return switches;
+    return sched_switches;
 }
 
 void sched_init(void)
@@ -129,16 +129,18 @@ static struct thread *take_starved(uint64_t now, unsigned best)
 LAB scheduler END */
 
 /* LAB scheduler BEGIN pick: the next thread: a starved one (take_starved), else the head of the highest non-empty level, else the idle thread */
-static struct thread *pick_next(uint64_t now)
+static inline __attribute__((always_inline)) struct thread *pick_next(uint64_t now)
 {
     if (unlikely(!runq_mask))
         return &idle_thread;
     unsigned best = 31 - (unsigned)__builtin_clz(runq_mask);
-    struct thread *starved = take_starved(now, best);
+    struct thread *starved = NULL;
+    if (unlikely(runq_mask & ((1u << best) - 1)))   /* a lower level waits: maybe starved */
+        starved = take_starved(now, best);
     return starved ? starved : runq_pop(best);
 }
 /* LAB scheduler STUB
-static struct thread *pick_next(uint64_t now)
+static inline __attribute__((always_inline)) struct thread *pick_next(uint64_t now)
 {
     (void)now;
     (void)take_starved;
@@ -248,15 +250,11 @@ int64_t sched_reap_dead(void)
 }
 
 /*
- * Pick and switch to the next thread.  The current one is re-queued if
- * still running.  Always VIPER_OK, so that sys_yield ends in a jump here
- * and this ends in a jump to arch_switch: when this thread runs again,
- * arch_switch returns straight to schedule()'s caller (two returns fewer
- * on every switch; under QEMU each return is a lookup).
+ * The first half of every switch: re-queue prev if it is still running,
+ * pick the next thread and make it current, with a fresh slice.
  */
-static int64_t schedule(void)
+static inline __attribute__((always_inline)) struct thread *switch_begin(struct thread *prev)
 {
-    struct thread *prev = current;
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
     if (likely(prev->state == THREAD_RUNNING && prev != &idle_thread)) {
         prev->state = THREAD_RUNNABLE;
@@ -270,13 +268,47 @@ static int64_t schedule(void)
     current = next;   /* arm_timer looks at the thread about to run */
     if (unlikely(slice_end < armed))   /* only the slice changed: the timer need only move earlier */
         arm_timer();
+    return next;
+}
+
+/*
+ * Pick and switch to the next thread.  The current one is re-queued if
+ * still running.  Always VIPER_OK, so that sys_yield ends in a jump here
+ * and this ends in a jump to arch_switch: when this thread runs again,
+ * arch_switch returns straight to schedule()'s caller (two returns fewer
+ * on every switch; under QEMU each return is a lookup).
+ */
+static int64_t schedule(void)
+{
+    struct thread *prev = current;
+    struct thread *next = switch_begin(prev);
     if (unlikely(next == prev))
         return VIPER_OK;
-    switches++;
-    if (next->vm != prev->vm)
-        vm_activate(next->vm, &next->ttbr0);
-    fpu_switch_to(next);
+    sched_switch_space(prev, next);
     return arch_switch(&prev->ctx, &next->ctx);
+}
+
+/*
+ * Parking (ipc/chan_syscall.c): the current thread blocks on wq with its
+ * context already pointing where it resumes, and nothing of it is left on
+ * its kernel stack.  Returns the thread picked to run next, already
+ * current; the caller either enters it itself (sched_switch_space, then its
+ * own way to EL0) or switches to its saved context (sched_park_resume).
+ */
+struct thread *sched_park(struct wait_queue *wq)
+{
+    struct thread *self = current;
+    self->state = THREAD_BLOCKED;
+    self->wake_status = VIPER_OK;
+    self->waiting_on = wq;
+    list_push_back(&wq->waiters, &self->run_node);
+    return switch_begin(self);   /* never self: it is off the run queue */
+}
+
+_Noreturn void sched_park_resume(struct thread *parked, struct thread *next)
+{
+    sched_switch_space(parked, next);
+    arch_switch_load(&next->ctx);
 }
 
 void sched_yield(void)
@@ -365,10 +397,10 @@ int wq_wait(struct wait_queue *wq, uint64_t deadline_ns)
     return status;
 }
 
-void wq_wake_one(struct wait_queue *wq)
+void wq_wake_first(struct wait_queue *wq)
 {
     uint64_t flags = arch_irq_save();
-    if (!list_empty(&wq->waiters))
+    if (!list_empty(&wq->waiters))   /* still: an IRQ may have woken it */
         wake(container_of(wq->waiters.next, struct thread, run_node), VIPER_OK);
     arch_irq_restore(flags);
 }

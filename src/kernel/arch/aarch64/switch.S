@@ -7,7 +7,9 @@
  * freeing the stacks of threads that died (sched_reap_dead) if there are
  * any.  schedule() ends in a jump here, so the return lands in schedule's
  * caller.  A new thread's context has lr = ret_to_user (vectors.S) and
- * sp = its trap frame.
+ * sp = its trap frame; a parked one's lr = ret_from_park.
+ * arch_switch_load(to) is the second half alone, for a parked thread
+ * switching away: its context is set already and must not be saved over.
  */
     .text
     .globl arch_switch
@@ -20,6 +22,7 @@ arch_switch:                        /* x0 = from, x1 = to (struct arch_context) 
     stp     x29, x30, [x0, #80]
     mov     x9, sp
     str     x9, [x0, #96]
+switch_load:
     ldp     x19, x20, [x1, #0]
     ldp     x21, x22, [x1, #16]
     ldp     x23, x24, [x1, #32]
@@ -35,6 +38,11 @@ arch_switch:                        /* x0 = from, x1 = to (struct arch_context) 
     b.ne    sched_reap_dead         /* returns VIPER_OK to our caller */
     mov     x0, #0                  /* VIPER_OK */
     ret
+
+    .globl arch_switch_load
+arch_switch_load:                   /* x0 = to */
+    mov     x1, x0
+    b       switch_load
 
 /* FP/SIMD state save/load for the lazy switch in fpu.c: x0 = struct fp_state.
  * Its own section: only a thread that uses FP needs it (kernel.ld). */

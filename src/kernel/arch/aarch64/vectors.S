@@ -335,10 +335,13 @@ el0_gettid:
  *
  * A call's frame leaves out x19-x28: C preserves them, so they are the
  * user's again when the handler returns, through any switch in between
- * (arch_switch saves them).  Two calls need them in the frame: fork (the
- * child's copy; the child leaves through ret_to_user) and exec, which
- * rebuilds the whole frame and clears its ESR, the sign for the way out
- * to load every register from it.  20 memory accesses fewer per call.
+ * (arch_switch saves them).  The calls in SYSCALL_CALLEE_MASK need them in
+ * the frame: fork (the child's copy; the child leaves through
+ * ret_to_user), exec, which rebuilds the whole frame, and chan_call and
+ * chan_recv, which may park (ipc/chan_syscall.c): the thread leaves the
+ * kernel later through its frame alone.  A frame whose ESR is cleared is
+ * the sign for the way out to load every register from it.  20 memory
+ * accesses fewer per call.
  */
 el0_sync_full:                      /* x0 and x1 are in the frame already */
     SAVE_PARTIAL
@@ -347,9 +350,10 @@ el0_sync_full:                      /* x0 and x1 are in the frame already */
     lsr     x1, x0, #26
     cmp     x1, #EC_SVC64
     b.ne    el0_trap_callee         /* a fault or an FP trap */
-    cmp     x8, #VIPER_SYS_FORK
-    ccmp    x8, #VIPER_SYS_EXEC, #4, ne
-    b.eq    el0_call_callee
+    movz    x9, #(SYSCALL_CALLEE_MASK & 0xffff)
+    movk    x9, #(SYSCALL_CALLEE_MASK >> 16), lsl #16
+    lsr     x9, x9, x8              /* bit 0: x8's bit (x8 taken mod 64: a stray save is harmless) */
+    tbnz    x9, #0, el0_call_callee
 el0_call:
     mov     x0, sp
     mov     x9, #VIPER_SYS_COUNT
@@ -359,6 +363,7 @@ el0_call:
     add     x10, x10, :lo12:syscall_table
     ldr     x9, [x10, x9, lsl #3]
     blr     x9
+el0_call_done:                      /* x0 = the status */
     str     x0, [sp]                /* the status, in the frame's x0 */
     adrp    x0, current
     ldr     x0, [x0, :lo12:current]
@@ -384,6 +389,26 @@ el0_trap_callee:
 el0_trap:                           /* x0 = sp = a full frame */
     bl      trap_sync
     b       el0_ret_full
+
+/*
+ * The ways out of a parked receive (ipc/chan_syscall.c): a full frame,
+ * nothing else on the stack.  ret_from_park is a parked thread's
+ * arch_switch lr: it finishes the receive in C.  arch_enter_user(tf) is
+ * for a thread whose call the sender finished: leave through tf.
+ */
+    .globl ret_from_park
+ret_from_park:                      /* sp = the frame */
+    mov     x0, sp
+    bl      chan_park_resume        /* x0 = the status */
+    str     xzr, [sp, #TF_ESR]
+    b       el0_call_done
+    .globl arch_enter_user
+arch_enter_user:                    /* x0 = the frame, its x0 set */
+    mov     sp, x0
+    mov     x29, xzr                /* a kernel backtrace stops here */
+    str     xzr, [sp, #TF_ESR]
+    ldr     x0, [sp]
+    b       el0_call_done
     .cfi_endproc
     .globl el0_entry_end
 el0_entry_end:                      /* tools/check-hot-layout: on the vectors' page */

@@ -14,6 +14,9 @@
 #include "lib/list.h"
 #include "mm/pagetable.h"
 #include "sched/wait.h"
+#include "viper/types.h"
+
+struct endpoint;
 
 #define KSTACK_ORDER 2                       /* 16 KiB kernel stack per thread */
 #define KSTACK_SIZE  (4096ul << KSTACK_ORDER)
@@ -67,6 +70,8 @@ struct thread {
     int64_t exit_value;
     struct wait_queue join_wq;    /* joiners wait here for the ZOMBIE state */
     struct handle_memo chan_memo; /* the channel handle it used last (ipc/chan_syscall.c) */
+    struct endpoint *park_ep;     /* while parked in a receive: the endpoint (a reference) ... */
+    struct viper_msg park_msg;    /* ... and the receive descriptor (ipc/chan_syscall.c) */
     bool fp_valid;                /* fp holds this thread's live FP state */
     struct fp_state fp;
 };
@@ -87,4 +92,13 @@ uint32_t thread_obj_signals(struct object *o);
  * which restores its trap frame and erets.
  */
 int64_t arch_switch(struct arch_context *from, struct arch_context *to);
+/* arch_switch's second half: load to's context, saving nothing (a parked thread's is set already). */
+_Noreturn void arch_switch_load(struct arch_context *to);
 void ret_to_user(void);
+/*
+ * A parked thread's way back (vectors.S, ipc/chan_syscall.c): its context's
+ * lr, which finishes its receive; and leaving for EL0 through tf, with
+ * nothing else on the stack, for a thread whose receive was finished for it.
+ */
+void ret_from_park(void);
+_Noreturn void arch_enter_user(struct trap_frame *tf);

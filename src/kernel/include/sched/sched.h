@@ -6,6 +6,9 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/fpu.h"
+#include "kernel/hot.h"
+#include "mm/vm.h"
 #include "proc/thread.h"
 
 #define SCHED_LEVELS        8
@@ -47,6 +50,34 @@ void sched_yield(void);
  * marked BLOCKED or ZOMBIE (IRQs masked).  Returns when it runs again.
  */
 void sched_block(void);
+
+/*
+ * Parking, for a receive that waits with nothing of it on the kernel
+ * stack (ipc/chan_syscall.c, docs/ipc.md).  The caller has saved the whole
+ * user frame and pointed the current thread's context at where it resumes.
+ * sched_park blocks it on wq (IRQs masked) and returns the thread picked
+ * to run next, already current.  The caller then either loads next's
+ * address space and FP state and returns to EL0 through next's frame
+ * (sched_park_enter), or switches to next's saved context without saving
+ * the parked one's (sched_park_resume).
+ */
+struct thread *sched_park(struct wait_queue *wq);
+_Noreturn void sched_park_resume(struct thread *parked, struct thread *next);
+
+/*
+ * Every switch's second half, up to the stack change: count it, load
+ * next's address space (unless prev's is the same) and set up its FP
+ * state.  Inline: the parked receive's hand-off runs it in its own path.
+ */
+extern uint64_t sched_switches;
+static inline __attribute__((always_inline)) void sched_switch_space(struct thread *prev,
+                                                                    struct thread *next)
+{
+    sched_switches++;
+    fpu_switch_to(next);   /* first: what follows an address-space change should touch few pages */
+    if (next->vm != prev->vm)
+        vm_activate(next->vm, &next->ttbr0);
+}
 
 /* Add/remove the current thread to/from the sleep list (IRQs masked). */
 void sched_sleep_until(struct thread *t, uint64_t deadline_ns);

@@ -31,6 +31,17 @@ static inline void wq_init(struct wait_queue *wq)
  */
 int wq_wait(struct wait_queue *wq, uint64_t deadline_ns);
 
-/* Wake the longest waiter / every waiter; safe from IRQ handlers. */
-void wq_wake_one(struct wait_queue *wq);
+/*
+ * Wake the longest waiter / every waiter; safe from IRQ handlers.
+ * wq_wake_one's test is inline: most wakes on the IPC path find nobody,
+ * and only a thread adds itself to a queue, so nothing can slip in
+ * between the test and the call on this single CPU.
+ */
+void wq_wake_first(struct wait_queue *wq);
 void wq_wake_all(struct wait_queue *wq);
+
+static inline void wq_wake_one(struct wait_queue *wq)
+{
+    if (!list_empty(&wq->waiters))
+        wq_wake_first(wq);
+}

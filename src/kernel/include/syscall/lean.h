@@ -22,6 +22,14 @@
 #define SYSCALL_LEAN_MASK ((1 << VIPER_SYS_GETPID) | (1 << VIPER_SYS_GETTID) | \
                            (1 << VIPER_SYS_CLOCK_GET))
 
+/*
+ * The calls whose frame holds x19-x28 as well (el0_sync_full): fork and
+ * exec, and the receives that may park (ipc/chan_syscall.c).  Numbers
+ * below 32.
+ */
+#define SYSCALL_CALLEE_MASK ((1 << VIPER_SYS_FORK) | (1 << VIPER_SYS_EXEC) | \
+                             (1 << VIPER_SYS_CHAN_RECV) | (1 << VIPER_SYS_CHAN_CALL))
+
 #define LEAN_THREAD_PROC   168  /* offsetof(struct thread, proc) */
 #define LEAN_THREAD_TID    208  /* offsetof(struct thread, tid) */
 #define LEAN_PROC_PID      48   /* offsetof(struct process, pid) */

@@ -22,14 +22,14 @@ static inline int user_range_ok(uint64_t addr, size_t len)
 }
 
 /* Inline: on the IPC path a call and a return more are two QEMU lookups (docs/bench.md). */
-static inline int copy_from_user(void *dst, uint64_t usrc, size_t len)
+static inline __attribute__((always_inline)) int copy_from_user(void *dst, uint64_t usrc, size_t len)
 {
     if (!user_range_ok(usrc, len))
         return VIPER_ERR_FAULT;
     return uaccess_copy_from(dst, (const void *)usrc, len);
 }
 
-static inline int copy_to_user(uint64_t udst, const void *src, size_t len)
+static inline __attribute__((always_inline)) int copy_to_user(uint64_t udst, const void *src, size_t len)
 {
     if (!user_range_ok(udst, len))
         return VIPER_ERR_FAULT;
