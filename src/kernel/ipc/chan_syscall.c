@@ -160,7 +160,7 @@ static void msg_unbuild(struct chan_msg *msg, const uint32_t *values)
 static inline __attribute__((always_inline)) int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
 {
     struct chan_msg *msg;
-    uint32_t values[VIPER_MSG_MAX_HANDLES];
+    uint32_t values[VIPER_MSG_MAX_HANDLES] = { 0 };   /* the handles' old values, for msg_unbuild */
     if (!ep->peer)   /* the failures known up front leave the table untouched */
         return VIPER_ERR_PEER_CLOSED;
     if (nonblock && ep->peer->queued >= VIPER_CHAN_QUEUE_MAX)
