@@ -36,7 +36,7 @@ static int64_t sys_not_supported(struct trap_frame *tf)
  * VIPER_SYS_COUNT to the last entry; no entry is NULL (tools/gen-abi keeps
  * the numbers free of gaps), so the vector needs no test.
  */
-const syscall_fn syscall_table[VIPER_SYS_COUNT + 1] HOT_RODATA = {
+const syscall_fn syscall_table[VIPER_SYS_COUNT + 1] ENTRY_RODATA = {
 #define SYSCALL(num, name) [num] = sys_##name,
 #include "table.inc"
 #undef SYSCALL

@@ -22,7 +22,7 @@ void fpu_trap_el0(void);
  * CPACR (and ISB, which ends QEMU's translation block) never, instead of
  * on every switch; inline, the common case costs two loads.
  */
-static inline void fpu_switch_to(struct thread *next)
+static HOT_INLINE void fpu_switch_to(struct thread *next)
 {
     if (unlikely((next != fpu_owner) & !fpu_el0_trapped))   /* &: one branch, not two */
         fpu_trap_el0();

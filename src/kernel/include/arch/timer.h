@@ -4,6 +4,7 @@
  * There is no periodic tick: whoever needs time arms the next deadline.
  */
 #pragma once
+#include "kernel/hot.h"
 #include <stdint.h>
 #include "lib/fdt.h"
 
@@ -28,7 +29,7 @@ static inline uint64_t timer_ticks(void)
  * does not matter and an ISB, which ends QEMU's translation block, would
  * be paid on every switch.
  */
-static inline uint64_t timer_ticks_relaxed(void)
+static HOT_INLINE uint64_t timer_ticks_relaxed(void)
 {
     uint64_t v;
     __asm__ volatile("mrs %0, cntpct_el0" : "=r"(v));
@@ -44,14 +45,14 @@ static inline uint64_t timer_ticks_relaxed(void)
 extern uint64_t timer_ns_per_tick, timer_ns_per_tick_frac;
 void timer_conversion_init(void);   /* from kmain, before the first timer_ticks_to_ns */
 
-static inline uint64_t timer_ticks_to_ns(uint64_t ticks)
+static HOT_INLINE uint64_t timer_ticks_to_ns(uint64_t ticks)
 {
     return ticks * timer_ns_per_tick +
            (uint64_t)(((unsigned __int128)ticks * timer_ns_per_tick_frac) >> 64);
 }
 
 /* Nanoseconds since the counter started. */
-static inline uint64_t timer_now_ns(void)
+static HOT_INLINE uint64_t timer_now_ns(void)
 {
     return timer_ticks_to_ns(timer_ticks());
 }

@@ -7,6 +7,7 @@
  * flight belongs to no table.  Design: docs/capabilities.md.
  */
 #pragma once
+#include "kernel/hot.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "cap/object.h"
@@ -99,7 +100,7 @@ struct handle_memo {
 };
 
 /* The memo's object if it is for h, still good, of `type` and with every right in `rights`. */
-static inline struct object *handle_memo_get(const struct handle_memo *m, uint64_t h,
+static HOT_INLINE struct object *handle_memo_get(const struct handle_memo *m, uint64_t h,
                                              enum obj_type type, uint32_t rights)
 {
     if (m->value == h && m->epoch == handle_epoch && m->type == type &&
@@ -109,7 +110,7 @@ static inline struct object *handle_memo_get(const struct handle_memo *m, uint64
 }
 
 /* Remember that h names c (just returned by handle_lookup in the thread's own table). */
-static inline void handle_memo_set(struct handle_memo *m, uint64_t h, const struct cap *c)
+static HOT_INLINE void handle_memo_set(struct handle_memo *m, uint64_t h, const struct cap *c)
 {
     *m = (struct handle_memo){ .value = h, .epoch = handle_epoch, .obj = c->obj,
                                .rights = c->rights, .type = c->obj->type };

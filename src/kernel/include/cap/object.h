@@ -8,6 +8,7 @@
  * Single scheduling CPU: callers run with IRQs masked (see docs/locking.md).
  */
 #pragma once
+#include "kernel/hot.h"
 #include <stdint.h>
 #include "kernel/log.h"
 #include "lib/list.h"
@@ -53,14 +54,14 @@ void obj_init(struct object *o, enum obj_type type);
 void obj_destroy_last(struct object *o);   /* obj_put's: the last reference went */
 void obj_wake_observers(struct object *o); /* obj_signal's: o has observers */
 
-static inline void obj_get(struct object *o)
+static HOT_INLINE void obj_get(struct object *o)
 {
     ASSERT(o->magic == OBJECT_MAGIC);
     o->refcount++;
 }
 
 /* Drop a reference; the last one destroys the object. */
-static inline void obj_put(struct object *o)
+static HOT_INLINE void obj_put(struct object *o)
 {
     ASSERT(o->magic == OBJECT_MAGIC && o->refcount > 0);
     if (--o->refcount == 0)
@@ -68,7 +69,7 @@ static inline void obj_put(struct object *o)
 }
 
 /* Wake every thread observing o (its signals may have changed). */
-static inline void obj_signal(struct object *o)
+static HOT_INLINE void obj_signal(struct object *o)
 {
     if (!list_empty(&o->observers))
         obj_wake_observers(o);

@@ -2,6 +2,7 @@
  * ipc/channel.h - channel endpoints and messages.  Design: docs/ipc.md.
  */
 #pragma once
+#include "kernel/hot.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "cap/handle.h"
@@ -59,7 +60,7 @@ struct chan_msg *chan_msg_alloc(void);
  * many more pages to walk after each address-space switch (docs/bench.md).
  * Inline, like chan_msg_free: every request and reply runs both.
  */
-static inline struct chan_msg *chan_msg_alloc_to(struct endpoint *to)
+static HOT_INLINE struct chan_msg *chan_msg_alloc_to(struct endpoint *to)
 {
     if (to && !to->inline_busy && to->queued < VIPER_CHAN_QUEUE_MAX) {
         to->inline_busy = true;
@@ -72,7 +73,7 @@ static inline struct chan_msg *chan_msg_alloc_to(struct endpoint *to)
 void chan_msg_free_slow(struct chan_msg *msg);
 
 /* Free a message and every cap still in it. */
-static inline void chan_msg_free(struct chan_msg *msg)
+static HOT_INLINE void chan_msg_free(struct chan_msg *msg)
 {
     if (msg->home && !msg->nhandles)
         msg->home->inline_busy = false;

@@ -12,11 +12,20 @@
 #pragma once
 
 #define HOT_RODATA __attribute__((section(".text.hot_rodata")))
+/* A table the system-call entry itself reads (vectors.S): on the vectors' page. */
+#define ENTRY_RODATA __attribute__((section(".text.entry_rodata")))
 
 /*
  * Which way a hot path's branch almost always goes.  Under QEMU every
  * branch ends a translation block, and a taken one jumps to another; with
  * the rare case out of line the common path runs straight on (docs/bench.md).
  */
+/*
+ * An inline function of those paths that must stay inline: GCC may
+ * otherwise make an out-of-line copy inside a large caller, on another
+ * page (a call, a return and a page walk more after each switch).
+ */
+#define HOT_INLINE inline __attribute__((always_inline))
+
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

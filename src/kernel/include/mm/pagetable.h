@@ -7,6 +7,7 @@
  * the core of the paging lab.
  */
 #pragma once
+#include "kernel/hot.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/cpu.h"
@@ -73,7 +74,7 @@ void pt_activate(uint64_t *root, uint32_t *asid, uint64_t *asid_gen, struct pt_t
  */
 extern uint64_t pt_asid_generation;
 
-static inline bool pt_activate_kept(const struct pt_ttbr *kept)
+static HOT_INLINE bool pt_activate_kept(const struct pt_ttbr *kept)
 {
     if (kept->gen != pt_asid_generation)
         return false;

@@ -102,7 +102,7 @@ int vm_write(struct vm_space *vm, uint64_t va, const void *src, size_t len);
 extern struct vm_space *vm_active;   /* the space in TTBR0 now, or NULL */
 void vm_activate_slow(struct vm_space *vm, struct pt_ttbr *kept);
 
-static inline void vm_activate(struct vm_space *vm, struct pt_ttbr *kept)
+static HOT_INLINE void vm_activate(struct vm_space *vm, struct pt_ttbr *kept)
 {
     if (likely(vm && kept && pt_activate_kept(kept)))
         vm_active = vm;

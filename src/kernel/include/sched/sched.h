@@ -31,7 +31,7 @@ void ktimer_cancel(struct ktimer *k);
 
 /* The running thread (sched.c; a global because vectors.S reads it, inline because it is everywhere). */
 extern struct thread *current;
-static inline struct thread *sched_current(void)
+static HOT_INLINE struct thread *sched_current(void)
 {
     return current;
 }
@@ -70,7 +70,7 @@ _Noreturn void sched_park_resume(struct thread *parked, struct thread *next);
  * state.  Inline: the parked receive's hand-off runs it in its own path.
  */
 extern uint64_t sched_switches;
-static inline __attribute__((always_inline)) void sched_switch_space(struct thread *prev,
+static HOT_INLINE void sched_switch_space(struct thread *prev,
                                                                     struct thread *next)
 {
     sched_switches++;

@@ -60,13 +60,13 @@ void sched_init(void)
 }
 
 /* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
-static inline void runq_push(struct thread *t)
+static inline __attribute__((always_inline)) void runq_push(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
 }
 
-static inline struct thread *runq_pop(unsigned l)
+static inline __attribute__((always_inline)) struct thread *runq_pop(unsigned l)
 {
     (void)l;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
@@ -146,7 +146,7 @@ void sched_make_runnable(struct thread *t)
 }
 
 /* End a wait early: off the sleep list and any wait queue, runnable with status. */
-static void wake(struct thread *t, int status)
+static inline __attribute__((always_inline)) void wake(struct thread *t, int status)
 {
     sched_cancel_sleep(t);
     if (t->waiting_on) {
