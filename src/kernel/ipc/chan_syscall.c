@@ -229,11 +229,11 @@ static inline __attribute__((always_inline)) int deliver(struct endpoint *ep, st
 }
 
 /*
- * Parking: a receive that must wait with no deadline leaves nothing of
- * itself on the kernel stack.  The thread's whole user frame is saved
+ * Parking: a receive that must wait (until a deadline, or forever)
+ * leaves nothing of itself on the kernel stack.  The thread's whole user frame is saved
  * (SYSCALL_CALLEE_MASK, vectors.S), its context points at ret_from_park,
- * and the reference its call holds on ep, with the receive descriptor,
- * moves into the thread (park_ep, park_msg).
+ * and the reference its call holds on ep, with the receive descriptor and
+ * the deadline, moves into the thread (park_ep, park_msg, park_deadline).
  *
  * The thread picked next (sched_park) is often another parked receiver,
  * the one this call's send just woke.  Then its receive is finished here,
@@ -255,24 +255,33 @@ int64_t chan_park_resume(struct trap_frame *tf)
     struct endpoint *ep = self->park_ep;
     struct chan_msg *msg;
     self->park_ep = NULL;
-    int err = self->wake_status;
+    int err = self->wake_status;   /* TIMED_OUT at the deadline, PEER_CLOSED when killed */
     if (!err)
-        err = chan_dequeue(ep, VIPER_DEADLINE_INFINITE, &msg);
+        err = chan_dequeue(ep, self->park_deadline, &msg);
     if (!err)
         err = deliver(ep, msg, &self->park_msg, tf);
     obj_put(&ep->obj);
     return err;
 }
 
-static inline __attribute__((always_inline)) _Noreturn void park(struct endpoint *ep, const struct viper_msg *m, struct trap_frame *tf)
+static inline __attribute__((always_inline)) void park(struct endpoint *ep,
+                                                                  const struct viper_msg *m,
+                                                                  uint64_t deadline,
+                                                                  struct trap_frame *tf)
 {
     struct thread *self = sched_current();
     self->park_ep = ep;
     self->park_msg = *m;
+    self->park_deadline = deadline;
     self->ctx.lr = (uint64_t)ret_from_park;
     self->ctx.sp = (uint64_t)tf;
     self->ctx.fp = 0;
-    struct thread *next = sched_park(&ep->readers);
+    struct thread *next = sched_park(&ep->readers,
+                                     deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
+    if (unlikely(!next)) {   /* the deadline has passed: not parked */
+        self->park_ep = NULL;
+        return;
+    }
     struct endpoint *nep = next->park_ep;
     struct chan_msg *msg;
     if (!nep || next->wake_status || chan_dequeue(nep, VIPER_DEADLINE_POLL, &msg))
@@ -292,8 +301,9 @@ static inline __attribute__((always_inline)) int do_recv(struct endpoint *ep, ui
     int err = copy_from_user(&m, umsg, sizeof m);
     if (err)
         return err;
-    if (!ep->queued && ep->peer && deadline == VIPER_DEADLINE_INFINITE && !sched_current()->dying)
-        park(ep, &m, tf);   /* the call's reference on ep goes with it */
+    if (!ep->queued && ep->peer && deadline != VIPER_DEADLINE_POLL && !sched_current()->dying)
+        park(ep, &m, deadline, tf);   /* the call's reference on ep goes with it; back if
+                                         the deadline has passed (chan_dequeue says so) */
     err = chan_dequeue(ep, deadline, &msg);
     return err ? err : deliver(ep, msg, &m, tf);
 }

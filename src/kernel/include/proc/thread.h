@@ -71,7 +71,8 @@ struct thread {
     struct wait_queue join_wq;    /* joiners wait here for the ZOMBIE state */
     struct handle_memo chan_memo; /* the channel handle it used last (ipc/chan_syscall.c) */
     struct endpoint *park_ep;     /* while parked in a receive: the endpoint (a reference) ... */
-    struct viper_msg park_msg;    /* ... and the receive descriptor (ipc/chan_syscall.c) */
+    struct viper_msg park_msg;    /* ... the receive descriptor ... */
+    uint64_t park_deadline;       /* ... and its deadline (ipc/chan_syscall.c) */
     bool fp_valid;                /* fp holds this thread's live FP state */
     struct fp_state fp;
 };

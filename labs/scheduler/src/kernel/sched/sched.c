@@ -243,9 +243,20 @@ static int64_t schedule(void)
  * current; the caller either enters it itself (sched_switch_space, then its
  * own way to EL0) or switches to its saved context (sched_park_resume).
  */
-struct thread *sched_park(struct wait_queue *wq)
+/* A parked thread's deadline onto the sleep list; false if it has passed already. */
+static __attribute__((noinline)) bool park_sleep(struct thread *t, uint64_t deadline_ns)
+{
+    if (deadline_ns <= timer_now_ns())
+        return false;
+    sched_sleep_until(t, deadline_ns);
+    return true;
+}
+
+struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns)
 {
     struct thread *self = current;
+    if (deadline_ns != WAIT_FOREVER && !park_sleep(self, deadline_ns))
+        return NULL;
     self->state = THREAD_BLOCKED;
     self->wake_status = VIPER_OK;
     self->waiting_on = wq;
