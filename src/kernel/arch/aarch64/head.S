@@ -43,7 +43,7 @@ _start:
     .ascii  "ARM\x64"               /* magic */
     .long   0                       /* no PE header */
 
-/* The rest runs once: out of page 0, which the exception entry paths share (kernel.ld). */
+/* The rest runs once: out of the hot pages 0 and 1 (kernel.ld). */
     .section .text.boot_rest, "ax"
 primary_entry:
     mrs     x20, cntpct_el0         /* boot-time origin */
