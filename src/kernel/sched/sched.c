@@ -60,14 +60,14 @@ void sched_init(void)
 }
 
 /* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
-static inline __attribute__((always_inline)) void runq_push(struct thread *t)
+static HOT_INLINE void runq_push(struct thread *t)
 {
     unsigned l = level_of(t);
     list_push_back(&runq[l], &t->run_node);
     runq_mask |= 1u << l;
 }
 
-static inline __attribute__((always_inline)) struct thread *runq_pop(unsigned l)
+static HOT_INLINE struct thread *runq_pop(unsigned l)
 {
     struct thread *t = container_of(runq[l].next, struct thread, run_node);   /* l is not empty */
     list_remove(&t->run_node);
@@ -83,13 +83,13 @@ static inline void runq_remove(struct thread *t)
         runq_mask &= ~(1u << l);
 }
 /* LAB scheduler STUB
-static inline __attribute__((always_inline)) void runq_push(struct thread *t)
+static HOT_INLINE void runq_push(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
 }
 
-static inline __attribute__((always_inline)) struct thread *runq_pop(unsigned l)
+static HOT_INLINE struct thread *runq_pop(unsigned l)
 {
     (void)l;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
@@ -129,7 +129,7 @@ static struct thread *take_starved(uint64_t now, unsigned best)
 LAB scheduler END */
 
 /* LAB scheduler BEGIN pick: the next thread: a starved one (take_starved), else the head of the highest non-empty level, else the idle thread */
-static inline __attribute__((always_inline)) struct thread *pick_next(uint64_t now)
+static HOT_INLINE struct thread *pick_next(uint64_t now)
 {
     if (unlikely(!runq_mask))
         return &idle_thread;
@@ -140,7 +140,7 @@ static inline __attribute__((always_inline)) struct thread *pick_next(uint64_t n
     return starved ? starved : runq_pop(best);
 }
 /* LAB scheduler STUB
-static inline __attribute__((always_inline)) struct thread *pick_next(uint64_t now)
+static HOT_INLINE struct thread *pick_next(uint64_t now)
 {
     (void)now;
     (void)take_starved;
@@ -195,7 +195,7 @@ void sched_make_runnable(struct thread *t)
 }
 
 /* End a wait early: off the sleep list and any wait queue, runnable with status. */
-static inline __attribute__((always_inline)) void wake(struct thread *t, int status)
+static HOT_INLINE void wake(struct thread *t, int status)
 {
     sched_cancel_sleep(t);
     if (t->waiting_on) {
@@ -253,7 +253,7 @@ int64_t sched_reap_dead(void)
  * The first half of every switch: re-queue prev if it is still running,
  * pick the next thread and make it current, with a fresh slice.
  */
-static inline __attribute__((always_inline)) struct thread *switch_begin(struct thread *prev)
+static HOT_INLINE struct thread *switch_begin(struct thread *prev)
 {
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
     if (likely(prev->state == THREAD_RUNNING && prev != &idle_thread)) {

@@ -93,7 +93,7 @@ uint32_t thread_obj_signals(struct object *o);
  * which restores its trap frame and erets.
  */
 int64_t arch_switch(struct arch_context *from, struct arch_context *to);
-/* arch_switch's second half: load to's context, saving nothing (a parked thread's is set already). */
+/* arch_switch's second half: load to's context, saving nothing (a parked thread's is set). */
 _Noreturn void arch_switch_load(struct arch_context *to);
 void ret_to_user(void);
 /*
