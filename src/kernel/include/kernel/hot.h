@@ -12,7 +12,7 @@
 #pragma once
 
 #define HOT_RODATA __attribute__((section(".text.hot_rodata")))
-/* A table the system-call entry itself reads (vectors.S): on the vectors' page. */
+/* A table every system call or switch reads (vectors.S, schedule): on the vectors' page. */
 #define ENTRY_RODATA __attribute__((section(".text.entry_rodata")))
 
 /*

@@ -56,7 +56,7 @@ int64_t sys_chan_create(struct trap_frame *tf)
  * The endpoint behind h with rights, with a reference the caller must put.
  * The thread's memo answers a repeated handle without the table or the cap.
  */
-static inline __attribute__((always_inline)) int endpoint_get(uint64_t h, uint32_t rights,
+static HOT_INLINE int endpoint_get(uint64_t h, uint32_t rights,
                                                             struct endpoint **out)
 {
     struct thread *self = sched_current();
@@ -74,7 +74,7 @@ static inline __attribute__((always_inline)) int endpoint_get(uint64_t h, uint32
     return VIPER_OK;
 }
 
-/* The caps behind the n handles of a message sent from self, all checked (out of the 8-byte path). */
+/* The caps behind the n handles of a message sent from self, all checked (off the hot path). */
 static __attribute__((noinline, cold)) int caps_check(struct endpoint *self, const uint32_t *hv,
                                                       uint32_t n, struct cap **caps)
 {
@@ -98,7 +98,7 @@ static __attribute__((noinline, cold)) int caps_check(struct endpoint *self, con
  * handle checked (TRANSFER, not the endpoint itself, no duplicates) and
  * only then detached from the table.  On error nothing has changed.
  */
-static inline __attribute__((always_inline)) int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out,
+static HOT_INLINE int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out,
                      uint32_t *values)
 {
     struct viper_msg m;
@@ -150,7 +150,7 @@ static void msg_unbuild(struct chan_msg *msg, const uint32_t *values)
     chan_msg_free(msg);
 }
 
-static inline __attribute__((always_inline)) int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
+static HOT_INLINE int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
 {
     struct chan_msg *msg;
     uint32_t values[VIPER_MSG_MAX_HANDLES] = { 0 };   /* the handles' old values, for msg_unbuild */
@@ -182,7 +182,7 @@ static __attribute__((noinline, cold)) int deliver_undo(struct endpoint *ep, str
  * bytes, then handles installed and their values copied out.  If anything
  * fails the message goes back to the head of the queue untouched.
  */
-static inline __attribute__((always_inline)) int deliver(struct endpoint *ep, struct chan_msg *msg, const struct viper_msg *m,
+static HOT_INLINE int deliver(struct endpoint *ep, struct chan_msg *msg, const struct viper_msg *m,
                    struct trap_frame *tf)
 {
     uint32_t hv[VIPER_MSG_MAX_HANDLES];
@@ -233,7 +233,7 @@ static inline __attribute__((always_inline)) int deliver(struct endpoint *ep, st
  * a closed peer, a kill), runs its saved context: a parked thread's is
  * ret_from_park, which finishes the receive in chan_park_resume.
  */
-int64_t chan_park_resume(struct trap_frame *tf);
+int64_t chan_park_resume(struct trap_frame *tf);   /* ret_from_park's (vectors.S) */
 
 int64_t chan_park_resume(struct trap_frame *tf)
 {
@@ -250,24 +250,20 @@ int64_t chan_park_resume(struct trap_frame *tf)
     return err;
 }
 
-static inline __attribute__((always_inline)) void park(struct endpoint *ep,
-                                                                  const struct viper_msg *m,
-                                                                  uint64_t deadline,
-                                                                  struct trap_frame *tf)
+static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint64_t deadline,
+                            struct trap_frame *tf)
 {
     struct thread *self = sched_current();
+    struct thread *next = sched_park(&ep->readers,
+                                     deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
+    if (unlikely(!next))   /* the deadline has passed: not parked */
+        return;
     self->park_ep = ep;
     self->park_msg = *m;
     self->park_deadline = deadline;
     self->ctx.lr = (uint64_t)ret_from_park;
     self->ctx.sp = (uint64_t)tf;
     self->ctx.fp = 0;
-    struct thread *next = sched_park(&ep->readers,
-                                     deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
-    if (unlikely(!next)) {   /* the deadline has passed: not parked */
-        self->park_ep = NULL;
-        return;
-    }
     struct endpoint *nep = next->park_ep;
     struct chan_msg *msg;
     if (!nep || next->wake_status || chan_dequeue(nep, VIPER_DEADLINE_POLL, &msg))
@@ -280,7 +276,8 @@ static inline __attribute__((always_inline)) void park(struct endpoint *ep,
     arch_enter_user(ntf);
 }
 
-static inline __attribute__((always_inline)) int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadline, struct trap_frame *tf)
+static HOT_INLINE int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadline,
+                              struct trap_frame *tf)
 {
     struct viper_msg m;
     struct chan_msg *msg;

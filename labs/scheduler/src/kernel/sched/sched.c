@@ -24,7 +24,7 @@
 #include "syscall/syscall.h"
 #include "viper/errors.h"
 
-static const uint64_t slice_ns[SCHED_LEVELS] HOT_RODATA = {
+static const uint64_t slice_ns[SCHED_LEVELS] ENTRY_RODATA = {
     20000000, 16000000, 12000000, 10000000, 8000000, 6000000, 4000000, 2000000,
 };
 
@@ -60,13 +60,13 @@ void sched_init(void)
 }
 
 /* LAB scheduler BEGIN runq: keep runnable threads in one FIFO per level; runq_mask bit L set iff runq[L] is not empty */
-static inline __attribute__((always_inline)) void runq_push(struct thread *t)
+static HOT_INLINE void runq_push(struct thread *t)
 {
     (void)t;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
 }
 
-static inline __attribute__((always_inline)) struct thread *runq_pop(unsigned l)
+static HOT_INLINE struct thread *runq_pop(unsigned l)
 {
     (void)l;
     LAB_NOT_IMPLEMENTED("scheduler", "runq");
@@ -91,7 +91,7 @@ static struct thread *take_starved(uint64_t now, unsigned best)
 /* LAB scheduler END */
 
 /* LAB scheduler BEGIN pick: the next thread: a starved one (take_starved), else the head of the highest non-empty level, else the idle thread */
-static inline __attribute__((always_inline)) struct thread *pick_next(uint64_t now)
+static HOT_INLINE struct thread *pick_next(uint64_t now)
 {
     (void)now;
     (void)take_starved;
@@ -146,7 +146,7 @@ void sched_make_runnable(struct thread *t)
 }
 
 /* End a wait early: off the sleep list and any wait queue, runnable with status. */
-static inline __attribute__((always_inline)) void wake(struct thread *t, int status)
+static HOT_INLINE void wake(struct thread *t, int status)
 {
     sched_cancel_sleep(t);
     if (t->waiting_on) {
@@ -201,7 +201,7 @@ int64_t sched_reap_dead(void)
  * The first half of every switch: re-queue prev if it is still running,
  * pick the next thread and make it current, with a fresh slice.
  */
-static inline __attribute__((always_inline)) struct thread *switch_begin(struct thread *prev)
+static HOT_INLINE struct thread *switch_begin(struct thread *prev)
 {
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
     if (likely(prev->state == THREAD_RUNNING && prev != &idle_thread)) {
