@@ -4,7 +4,9 @@
  * 64-deep queue (non-blocking WOULD_BLOCK, a blocked sender resumes when
  * the receiver drains), receive by poll / deadline / blocking, peer closed
  * (drain first, then PEER_CLOSED; senders at once), chan_call between two
- * processes, and a receive buffer too small (the message stays queued).
+ * processes, a receive buffer too small (the message stays queued), and
+ * parked receives finished by the sender's call (buffer too small,
+ * a deadline met and one missed).
  * docs/ipc.md.
  */
 #include "ipc_util.h"
@@ -593,6 +595,78 @@ static void case_small_buffer(void)
     IPC_CHECK_NO_LEAK(&before);
 }
 
+/*
+ * The "parked" child: its receives wait in the kernel with nothing on the kernel stack, and
+ * the parent's chan_call finishes them (docs/ipc.md, "Parking").  It reports each result in
+ * a reply: { status of the parked receive, status of the next, length, bytes }.
+ */
+struct parked_report {
+    int64_t first, second;
+    uint64_t len, elapsed_ns;
+    uint8_t data[16];
+};
+
+static int child_parked(void)
+{
+    uint64_t h = viper_startup_handle(0), len = 0, nh = 0;
+    uint8_t small[4];
+    struct parked_report r;
+    /* 1: parked with a buffer too small: INVALID, and the message stays queued */
+    memset(&r, 0, sizeof r);
+    r.first = ipc_recv(h, small, sizeof small, NULL, 0, VIPER_DEADLINE_INFINITE, &len, &nh);
+    r.second = ipc_recv(h, r.data, sizeof r.data, NULL, 0, VIPER_DEADLINE_POLL, &r.len, &nh);
+    if (ipc_send(h, &r, sizeof r, NULL, 0, 0) != VIPER_OK)
+        return 1;
+    /* 2: parked with a deadline ahead: the message comes in time */
+    memset(&r, 0, sizeof r);
+    r.first = ipc_recv(h, r.data, sizeof r.data, NULL, 0, ipc_after_ms(5000), &r.len, &nh);
+    if (ipc_send(h, &r, sizeof r, NULL, 0, 0) != VIPER_OK)
+        return 2;
+    /* 3: parked with a deadline nobody meets: TIMED_OUT, not before it */
+    memset(&r, 0, sizeof r);
+    uint64_t t0 = viper_now_ns();
+    r.first = ipc_recv(h, r.data, sizeof r.data, NULL, 0, t0 + 30 * IPC_MS, &r.len, &nh);
+    r.elapsed_ns = viper_now_ns() - t0;
+    if (ipc_send(h, &r, sizeof r, NULL, 0, 0) != VIPER_OK)
+        return 3;
+    int64_t rc = ipc_recv(h, r.data, sizeof r.data, NULL, 0, VIPER_DEADLINE_INFINITE, &len, &nh);
+    return rc == VIPER_ERR_PEER_CLOSED ? 0 : 4;
+}
+
+static void case_parked(void)
+{
+    struct viper_kstat before = ut_kstat();
+    uint64_t a = 0, b = 0, len = 0, nh = 0;
+    UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
+    viper_handle_t hv[1] = { (viper_handle_t)b };
+    int64_t pid = ipc_spawn_self(PROG, "parked", hv, 1);
+    struct parked_report r;
+    struct viper_msg mr = ipc_msg(&r, sizeof r, NULL, 0);
+    /* 1: the child parks with a 4-byte buffer; our call's 10 bytes do not fit */
+    viper_sleep_ns(20 * IPC_MS);
+    struct viper_msg mq = ipc_msg("0123456789", 10, NULL, 0);
+    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(r.first, VIPER_ERR_INVALID);
+    UT_CHECK_EQ(r.second, VIPER_OK);
+    UT_CHECK_EQ(r.len, 10);
+    UT_CHECK(memcmp(r.data, "0123456789", 10) == 0);
+    /* 2: parked with a deadline; the message arrives first */
+    viper_sleep_ns(20 * IPC_MS);
+    mq = ipc_msg("in time", 7, NULL, 0);
+    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(r.first, VIPER_OK);
+    UT_CHECK_EQ(r.len, 7);
+    UT_CHECK(memcmp(r.data, "in time", 7) == 0);
+    /* 3: parked until its deadline */
+    UT_CHECK_EQ(ipc_recv(a, &r, sizeof r, NULL, 0, ipc_after_ms(5000), &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(r.first, VIPER_ERR_TIMED_OUT);
+    UT_CHECK(r.elapsed_ns >= 30 * IPC_MS);
+    UT_CHECK_EQ(viper_handle_close(a), VIPER_OK);   /* the child sees PEER_CLOSED and exits */
+    if (pid > 0)
+        UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 0);
+    IPC_CHECK_NO_LEAK(&before);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     const char *role = ipc_child_role(argc, argv);
@@ -601,6 +675,8 @@ int main(int argc, char **argv, char **envp)
             return child_server();
         if (strcmp(role, "flood") == 0)
             return child_flood();
+        if (strcmp(role, "parked") == 0)
+            return child_parked();
         return 99;
     }
     ut_init(argc, argv, envp);
@@ -616,5 +692,6 @@ int main(int argc, char **argv, char **envp)
     UT_RUN_LEAK(case_peer_closed);
     UT_RUN_LEAK(case_call);
     UT_RUN_LEAK(case_call_timeout);
+    UT_RUN_LEAK(case_parked);
     return ut_done();
 }
