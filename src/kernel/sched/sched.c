@@ -288,13 +288,6 @@ static int64_t schedule(void)
     return arch_switch(&prev->ctx, &next->ctx);
 }
 
-/*
- * Parking (ipc/chan_syscall.c): the current thread blocks on wq with its
- * context already pointing where it resumes, and nothing of it is left on
- * its kernel stack.  Returns the thread picked to run next, already
- * current; the caller either enters it itself (sched_switch_space, then its
- * own way to EL0) or switches to its saved context (sched_park_resume).
- */
 /* A parked thread's deadline onto the sleep list; false if it has passed already. */
 static __attribute__((noinline)) bool park_sleep(struct thread *t, uint64_t deadline_ns)
 {
@@ -304,6 +297,14 @@ static __attribute__((noinline)) bool park_sleep(struct thread *t, uint64_t dead
     return true;
 }
 
+/*
+ * Parking (ipc/chan_syscall.c): the current thread blocks on wq, and
+ * nothing of it is left on its kernel stack (the caller points its context
+ * at where it resumes, before anything can switch to it).  Returns the thread picked to run next, already
+ * current; the caller either enters it itself (sched_switch_space, then its
+ * own way to EL0) or switches to its saved context (sched_park_resume).
+ * NULL, with nothing changed, when the deadline has passed already.
+ */
 struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns)
 {
     struct thread *self = current;

@@ -54,13 +54,13 @@ void sched_block(void);
 /*
  * Parking, for a receive that waits with nothing of it on the kernel
  * stack (ipc/chan_syscall.c, docs/ipc.md).  The caller has saved the whole
- * user frame and pointed the current thread's context at where it resumes.
- * sched_park blocks it on wq until deadline_ns (WAIT_FOREVER: none), IRQs
- * masked, and returns the thread picked
- * to run next, already current.  The caller then either loads next's
- * address space and FP state and returns to EL0 through next's frame
- * (sched_park_enter), or switches to next's saved context without saving
- * the parked one's (sched_park_resume).  A deadline already past parks
+ * user frame.  sched_park blocks the current thread on wq until
+ * deadline_ns (WAIT_FOREVER: none), IRQs masked, and returns the thread
+ * picked to run next, already current; the caller then points the parked
+ * thread's context at where it resumes, and either loads next's address
+ * space and FP state (sched_switch_space) and returns to EL0 through
+ * next's frame, or switches to next's saved context without saving the
+ * parked one's (sched_park_resume).  A deadline already past parks
  * nothing: NULL.
  */
 struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns);
