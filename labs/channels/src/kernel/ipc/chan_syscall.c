@@ -56,8 +56,7 @@ int64_t sys_chan_create(struct trap_frame *tf)
  * The endpoint behind h with rights, with a reference the caller must put.
  * The thread's memo answers a repeated handle without the table or the cap.
  */
-static HOT_INLINE int endpoint_get(uint64_t h, uint32_t rights,
-                                                            struct endpoint **out)
+static HOT_INLINE int endpoint_get(uint64_t h, uint32_t rights, struct endpoint **out)
 {
     struct thread *self = sched_current();
     struct object *o = handle_memo_get(&self->chan_memo, h, OBJ_CHANNEL, rights);
@@ -99,7 +98,7 @@ static __attribute__((noinline, cold)) int caps_check(struct endpoint *self, con
  * only then detached from the table.  On error nothing has changed.
  */
 static HOT_INLINE int msg_build(uint64_t umsg, struct endpoint *self, struct chan_msg **out,
-                     uint32_t *values)
+                                uint32_t *values)
 {
     struct viper_msg m;
     uint32_t hv[VIPER_MSG_MAX_HANDLES];
@@ -183,7 +182,7 @@ static __attribute__((noinline, cold)) int deliver_undo(struct endpoint *ep, str
  * fails the message goes back to the head of the queue untouched.
  */
 static HOT_INLINE int deliver(struct endpoint *ep, struct chan_msg *msg, const struct viper_msg *m,
-                   struct trap_frame *tf)
+                              struct trap_frame *tf)
 {
     uint32_t hv[VIPER_MSG_MAX_HANDLES];
     uint32_t n = 0;
@@ -214,6 +213,15 @@ static HOT_INLINE int deliver(struct endpoint *ep, struct chan_msg *msg, const s
     return VIPER_OK;
 }
 
+/* Take the oldest message queued at ep (waiting until deadline) and hand it to m's owner. */
+static HOT_INLINE int take_and_deliver(struct endpoint *ep, uint64_t deadline,
+                                       const struct viper_msg *m, struct trap_frame *tf)
+{
+    struct chan_msg *msg;
+    int err = chan_dequeue(ep, deadline, &msg);
+    return err ? err : deliver(ep, msg, m, tf);
+}
+
 /*
  * Parking: a receive that must wait (until a deadline, or forever)
  * leaves nothing of itself on the kernel stack.  The thread's whole user frame is saved
@@ -239,13 +247,10 @@ int64_t chan_park_resume(struct trap_frame *tf)
 {
     struct thread *self = sched_current();
     struct endpoint *ep = self->park_ep;
-    struct chan_msg *msg;
     self->park_ep = NULL;
     int err = self->wake_status;   /* TIMED_OUT at the deadline, PEER_CLOSED when killed */
     if (!err)
-        err = chan_dequeue(ep, self->park_deadline, &msg);
-    if (!err)
-        err = deliver(ep, msg, &self->park_msg, tf);
+        err = take_and_deliver(ep, self->park_deadline, &self->park_msg, tf);
     obj_put(&ep->obj);
     return err;
 }
@@ -280,15 +285,13 @@ static HOT_INLINE int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadl
                               struct trap_frame *tf)
 {
     struct viper_msg m;
-    struct chan_msg *msg;
     int err = copy_from_user(&m, umsg, sizeof m);
     if (err)
         return err;
     if (!ep->queued && ep->peer && deadline != VIPER_DEADLINE_POLL && !sched_current()->dying)
         park(ep, &m, deadline, tf);   /* the call's reference on ep goes with it; back if
                                          the deadline has passed (chan_dequeue says so) */
-    err = chan_dequeue(ep, deadline, &msg);
-    return err ? err : deliver(ep, msg, &m, tf);
+    return take_and_deliver(ep, deadline, &m, tf);
 }
 
 int64_t sys_chan_send(struct trap_frame *tf)
