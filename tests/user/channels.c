@@ -6,7 +6,8 @@
  * (drain first, then PEER_CLOSED; senders at once), chan_call between two
  * processes, a receive buffer too small (the message stays queued), and
  * parked receives finished by the sender's call (buffer too small,
- * a deadline met and one missed).
+ * a deadline met and one missed), and chan_call's fast path (the slow
+ * path's results, and taken in a request/reply loop).
  * docs/ipc.md.
  */
 #include "ipc_util.h"
@@ -667,6 +668,87 @@ static void case_parked(void)
     IPC_CHECK_NO_LEAK(&before);
 }
 
+/*
+ * The "fast" child: first a receive into a buffer that is not mapped (the
+ * parent's call fails to arrive there: FAULT, and the message stays queued
+ * for the next receive), then an echo server that answers and takes the
+ * next request with one chan_call, as a one-client server does, until the
+ * parent closes its end.
+ */
+#define FAST_UNMAPPED 0x0000007000000000ull   /* in the user range, never mapped */
+
+static int child_fast(void)
+{
+    uint64_t h = viper_startup_handle(0), len = 0, nh = 0;
+    static uint64_t buf[VIPER_MSG_MAX_BYTES / 8];
+    int64_t rep[3];
+    rep[0] = ipc_recv(h, (void *)(uintptr_t)FAST_UNMAPPED, 64, NULL, 0, VIPER_DEADLINE_INFINITE,
+                      &len, &nh);
+    rep[1] = ipc_recv(h, buf, sizeof buf, NULL, 0, VIPER_DEADLINE_POLL, &len, &nh);
+    rep[2] = (int64_t)buf[0];
+    struct viper_msg out = ipc_msg(rep, sizeof rep, NULL, 0), in = ipc_msg(buf, sizeof buf, NULL, 0);
+    for (;;) {
+        int64_t rc = viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, 0, &len, &nh);
+        if (rc != VIPER_OK)
+            return rc == VIPER_ERR_PEER_CLOSED ? 0 : 1;
+        out = ipc_msg(buf, (uint32_t)len, NULL, 0);
+    }
+}
+
+/*
+ * chan_call's fast path (docs/ipc.md): a call to a receiver already parked
+ * goes straight into its buffer.  The results must be the slow path's (a
+ * receiver's buffer that faults: FAULT for it, the message kept), and a
+ * request/reply loop with nothing else to run must take it (kstat's
+ * fast_calls counts the calls that did).
+ */
+#define FAST_ROUNDS 200
+
+static void case_fastpath(void)
+{
+    struct viper_kstat before = ut_kstat();
+    uint64_t a = 0, b = 0, len = 0, nh = 0;
+    UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
+    viper_handle_t hv[1] = { (viper_handle_t)b };
+    int64_t pid = ipc_spawn_self(PROG, "fast", hv, 1);
+    /* 1: the child parks with a buffer that faults */
+    viper_sleep_ns(20 * IPC_MS);
+    uint64_t x = 0x1122334455667788ull;
+    int64_t rep[3] = { 1, 1, 0 };
+    struct viper_msg mq = ipc_msg(&x, sizeof x, NULL, 0), mr = ipc_msg(rep, sizeof rep, NULL, 0);
+    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(rep[0], VIPER_ERR_FAULT);
+    UT_CHECK_EQ(rep[1], VIPER_OK);
+    UT_CHECK_EQ((uint64_t)rep[2], x);
+    /* 2: echoes of several lengths, from aligned and unaligned buffers */
+    static const uint32_t sizes[] = { 8, 256, 13, 0, 64 };
+    static uint8_t out[VIPER_MSG_MAX_BYTES + 8], in[VIPER_MSG_MAX_BYTES];
+    uint64_t fast0 = ut_kstat().fast_calls;
+    for (int i = 0; i < FAST_ROUNDS; i++) {
+        uint32_t n = sizes[i % 5];
+        uint8_t *src = out + (i % 3 == 0);
+        for (uint32_t k = 0; k < n; k++)
+            src[k] = (uint8_t)(i * 31 + k);
+        mq = ipc_msg(src, n, NULL, 0);
+        mr = ipc_msg(in, sizeof in, NULL, 0);
+        len = ~0ull;
+        int64_t rc = viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh);
+        UT_CHECK_EQ(rc, VIPER_OK);
+        UT_CHECK_EQ(len, n);
+        if (rc != VIPER_OK || len != n || memcmp(in, src, n) != 0) {
+            UT_CHECK(!"echo differs");
+            break;
+        }
+    }
+    uint64_t fast = ut_kstat().fast_calls - fast0;
+    UT_INFO("%llu of %d calls took the fast path", (unsigned long long)fast, 2 * FAST_ROUNDS);
+    UT_CHECK(fast >= 2 * FAST_ROUNDS - 20);   /* all but a few: nothing else runs here */
+    UT_CHECK_EQ(viper_handle_close(a), VIPER_OK);   /* the child sees PEER_CLOSED and exits */
+    if (pid > 0)
+        UT_CHECK_EXIT(pid, VIPER_EXIT_NORMAL, 0);
+    IPC_CHECK_NO_LEAK(&before);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     const char *role = ipc_child_role(argc, argv);
@@ -677,6 +759,8 @@ int main(int argc, char **argv, char **envp)
             return child_flood();
         if (strcmp(role, "parked") == 0)
             return child_parked();
+        if (strcmp(role, "fast") == 0)
+            return child_fast();
         return 99;
     }
     ut_init(argc, argv, envp);
@@ -693,5 +777,6 @@ int main(int argc, char **argv, char **envp)
     UT_RUN_LEAK(case_call);
     UT_RUN_LEAK(case_call_timeout);
     UT_RUN_LEAK(case_parked);
+    UT_RUN_LEAK(case_fastpath);
     return ut_done();
 }

@@ -52,6 +52,7 @@ struct viper_kstat {
     uint64_t threads;         /* live threads */
     uint64_t context_switches;
     uint64_t objects;         /* live kernel objects (channels, shm, processes, ...) */
+    uint64_t fast_calls;      /* chan_calls that took the fast path (docs/ipc.md) */
 };
 
 /* ---- capabilities ---------------------------------------------------------

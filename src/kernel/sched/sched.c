@@ -253,6 +253,17 @@ int64_t sched_reap_dead(void)
  * The first half of every switch: re-queue prev if it is still running,
  * pick the next thread and make it current, with a fresh slice.
  */
+/* next, just picked, becomes current with a fresh slice. */
+static HOT_INLINE void run_next(struct thread *next, uint64_t now)
+{
+    next->state = THREAD_RUNNING;
+    slice_end = now + slice_ns[level_of(next)];
+    resched = false;
+    current = next;   /* arm_timer looks at the thread about to run */
+    if (unlikely(slice_end < armed))   /* only the slice changed: the timer need only move earlier */
+        arm_timer();
+}
+
 static HOT_INLINE struct thread *switch_begin(struct thread *prev)
 {
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
@@ -262,12 +273,7 @@ static HOT_INLINE struct thread *switch_begin(struct thread *prev)
         runq_push(prev);
     }
     struct thread *next = pick_next(now);
-    next->state = THREAD_RUNNING;
-    slice_end = now + slice_ns[level_of(next)];
-    resched = false;
-    current = next;   /* arm_timer looks at the thread about to run */
-    if (unlikely(slice_end < armed))   /* only the slice changed: the timer need only move earlier */
-        arm_timer();
+    run_next(next, now);
     return next;
 }
 
@@ -305,16 +311,41 @@ static __attribute__((noinline)) bool park_sleep(struct thread *t, uint64_t dead
  * own way to EL0) or switches to its saved context (sched_park_resume).
  * NULL, with nothing changed, when the deadline has passed already.
  */
+static HOT_INLINE void block_on(struct thread *self, struct wait_queue *wq)
+{
+    self->state = THREAD_BLOCKED;
+    self->wake_status = VIPER_OK;
+    self->waiting_on = wq;
+    list_push_back(&wq->waiters, &self->run_node);
+}
+
 struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns)
 {
     struct thread *self = current;
     if (deadline_ns != WAIT_FOREVER && !park_sleep(self, deadline_ns))
         return NULL;
-    self->state = THREAD_BLOCKED;
-    self->wake_status = VIPER_OK;
-    self->waiting_on = wq;
-    list_push_back(&wq->waiters, &self->run_node);
+    block_on(self, wq);
     return switch_begin(self);   /* never self: it is off the run queue */
+}
+
+/*
+ * sched_park with the next thread chosen by the caller: to, blocked on
+ * another queue, is taken off it and made current, as a wake followed by
+ * pick_next would.  Only when that pick could not have chosen otherwise:
+ * nothing is runnable, so to would be the only thread in the run queues.
+ */
+struct thread *sched_handoff(struct wait_queue *wq, uint64_t deadline_ns, struct thread *to)
+{
+    struct thread *self = current;
+    if (runq_mask || (deadline_ns != WAIT_FOREVER && !park_sleep(self, deadline_ns)))
+        return NULL;
+    block_on(self, wq);
+    if (to->deadline_ns)   /* on the sleep list: a receive with a deadline */
+        sched_cancel_sleep(to);
+    list_remove(&to->run_node);
+    to->waiting_on = NULL;
+    run_next(to, timer_ticks_to_ns(timer_ticks_relaxed()));
+    return to;
 }
 
 _Noreturn void sched_park_resume(struct thread *parked, struct thread *next)

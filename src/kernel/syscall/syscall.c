@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include "arch/timer.h"
 #include "cap/object.h"
+#include "ipc/channel.h"
 #include "kernel/log.h"
 #include "dev/console.h"
 #include "kernel/hot.h"
@@ -103,6 +104,7 @@ int64_t sys_kstat(struct trap_frame *tf)
         .threads = thread_count(),
         .context_switches = sched_context_switches(),
         .objects = obj_live_count(),
+        .fast_calls = chan_fast_calls,
     };
     return copy_to_user(tf->x[0], &k, sizeof k);
 }

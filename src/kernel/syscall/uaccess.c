@@ -7,7 +7,11 @@
 #include "viper/types.h"
 
 int64_t uaccess_strncpy(char *dst, const char *usrc, size_t max);
-extern char uaccess_start[], uaccess_end[], uaccess_fault[];
+/* __uaccess_table (kernel.ld): a user access's address, then where to resume if it faults. */
+struct uaccess_entry {
+    uint64_t insn, fixup;
+};
+extern const struct uaccess_entry __uaccess_table_start[], __uaccess_table_end[];
 
 int64_t copy_string_from_user(char *dst, uint64_t usrc, size_t max)
 {
@@ -20,8 +24,11 @@ int64_t copy_string_from_user(char *dst, uint64_t usrc, size_t max)
 
 int uaccess_fixup(uint64_t *pc)
 {
-    if (*pc < (uint64_t)uaccess_start || *pc >= (uint64_t)uaccess_end)
-        return 0;
-    *pc = (uint64_t)uaccess_fault;
-    return 1;
+    for (const struct uaccess_entry *e = __uaccess_table_start; e < __uaccess_table_end; e++) {
+        if (e->insn == *pc) {
+            *pc = e->fixup;
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -206,7 +206,7 @@ static bool kernel_uaccess_fault(struct trap_frame *tf)
     if (vm_fault_kind(tf->esr) && tf->far < VIPER_USER_MAX &&
         vm_fault(p->vm, tf->far, fault_access(tf->esr)) == VIPER_OK)
         return true;   /* retry the access */
-    tf->elr = pc;      /* resume at uaccess_fault */
+    tf->elr = pc;      /* resume where __uaccess_table says */
     return true;
 }
 

@@ -1,9 +1,11 @@
 /*
  * uaccess.S - copies to and from user memory that may fault.
  *
- * Every load or store of a user address happens between uaccess_start and
- * uaccess_end.  A fault there that the VM cannot resolve makes the trap
- * handler resume at uaccess_fault, which returns VIPER_ERR_FAULT from the
+ * Every instruction that loads or stores a user address is listed in
+ * __uaccess_table with where to resume if it faults (the USER macro here,
+ * user_load/user_store in syscall/uaccess.h for the inline ones).  A fault
+ * there that the VM cannot resolve makes the trap handler resume at the
+ * listed place: here uaccess_fault, which returns VIPER_ERR_FAULT from the
  * interrupted routine (they are leaf functions: x30 is intact).
  * Byte at a time: simple and enough for syscall arguments; bulk data
  * travels through shared memory, not through these copies.
@@ -11,10 +13,16 @@
 #define VIPER_ERR_FAULT  -6
 #define VIPER_ERR_INVALID -1
 
+.macro USER insn:vararg
+9999:   \insn
+    .pushsection __uaccess_table, "a"
+    .balign 8
+    .quad   9999b, uaccess_fault
+    .popsection
+.endm
+
     .text
-    .globl uaccess_start, uaccess_end, uaccess_fault
     .globl uaccess_copy_from, uaccess_copy_to, uaccess_strncpy
-uaccess_start:
 
 /*
  * The user side of every copy uses the unprivileged forms (LDTRB/STTRB):
@@ -33,13 +41,13 @@ uaccess_copy_from:
     b.ne    3f
 4:  cmp     x2, #8
     b.lo    3f
-    ldtr    x3, [x1]
+    USER ldtr x3, [x1]
     str     x3, [x0], #8
     add     x1, x1, #8
     sub     x2, x2, #8
     b       4b
 3:  cbz     x2, 2f
-1:  ldtrb   w3, [x1]
+1:  USER ldtrb w3, [x1]
     strb    w3, [x0], #1
     add     x1, x1, #1
     subs    x2, x2, #1
@@ -55,13 +63,13 @@ uaccess_copy_to:
 4:  cmp     x2, #8
     b.lo    3f
     ldr     x3, [x1], #8
-    sttr    x3, [x0]
+    USER sttr x3, [x0]
     add     x0, x0, #8
     sub     x2, x2, #8
     b       4b
 3:  cbz     x2, 2f
 1:  ldrb    w3, [x1], #1
-    sttrb   w3, [x0]
+    USER sttrb w3, [x0]
     add     x0, x0, #1
     subs    x2, x2, #1
     b.ne    1b
@@ -74,7 +82,7 @@ uaccess_strncpy:
     mov     x4, #0
 1:  cmp     x4, x2
     b.hs    3f
-    ldtrb   w3, [x1]
+    USER ldtrb w3, [x1]
     strb    w3, [x0, x4]
     cbz     w3, 2f
     add     x1, x1, #1
@@ -84,8 +92,6 @@ uaccess_strncpy:
     ret
 3:  mov     x0, #VIPER_ERR_INVALID
     ret
-
-uaccess_end:
 
 uaccess_fault:
     mov     x0, #VIPER_ERR_FAULT

@@ -81,5 +81,8 @@ static HOT_INLINE void chan_msg_free(struct chan_msg *msg)
         chan_msg_free_slow(msg);
 }
 
+/* chan_calls that took the fast path (chan_syscall.c), for kstat. */
+extern uint64_t chan_fast_calls;
+
 void chan_destroy(struct object *o);
 uint32_t chan_signals(struct object *o);

@@ -67,6 +67,14 @@ struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns);
 _Noreturn void sched_park_resume(struct thread *parked, struct thread *next);
 
 /*
+ * sched_park, with to (blocked on some queue, wake_status VIPER_OK) as the
+ * next thread, for chan_call's fast path (docs/ipc.md).  NULL, with nothing
+ * changed, unless the scheduler would have picked to anyway (nothing else
+ * is runnable) and the deadline is ahead.
+ */
+struct thread *sched_handoff(struct wait_queue *wq, uint64_t deadline_ns, struct thread *to);
+
+/*
  * Every switch's second half, up to the stack change: count it, load
  * next's address space (unless prev's is the same) and set up its FP
  * state.  Inline: the parked receive's hand-off runs it in its own path.
