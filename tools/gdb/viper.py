@@ -28,7 +28,6 @@ import struct
 
 import gdb
 
-LINEAR_BASE = 0xffffff8000000000      # KERNEL_LINEAR_BASE (arch/mmu.h)
 UPPER_HALF = 0xffffff8000000000       # TTBR1 range: VA[63:39] all ones (KERNEL_VA_BITS 39)
 USER_END = 1 << 39                   # TTBR0 range ends here (USER_VA_BITS, VIPER_USER_MAX)
 MASK64 = (1 << 64) - 1
@@ -95,11 +94,17 @@ def _read_phys_raw(pa, n):
             pass
 
 
+def linear_offset():
+    """The kernel's linear_offset (arch/mmu.h): linear-map VA = PA + linear_offset."""
+    va = int(gdb.parse_and_eval("&linear_offset")) & MASK64
+    return struct.unpack("<Q", read_virt(va, 8))[0]
+
+
 def read_phys(pa, n):
     """n bytes of physical memory: through the linear map at EL1, else raw."""
     if current_el() != 0:
         try:
-            return bytes(_inferior().read_memory(pa + LINEAR_BASE, n))
+            return bytes(_inferior().read_memory((pa + linear_offset()) & MASK64, n))
         except gdb.MemoryError:
             pass
     return _read_phys_raw(pa, n)
@@ -448,7 +453,7 @@ VMA that covers ADDR in the current process."""
         vm = None
         if len(argv) == 2:
             r = int(gdb.parse_and_eval(argv[1])) & MASK64
-            root = r - LINEAR_BASE if r >= LINEAR_BASE else r
+            root = (r - linear_offset()) & MASK64 if r >= UPPER_HALF else r
             src = "ROOT %s" % argv[1]
         elif va >= UPPER_HALF:
             root = ttbr_root(va)
@@ -460,7 +465,7 @@ VMA that covers ADDR in the current process."""
                 pv = load(proc, "struct process")
                 vm = int(pv["vm"]) & MASK64
                 rootva = int(load(vm, "struct vm_space")["root"]) & MASK64
-                root = rootva - LINEAR_BASE
+                root = (rootva - linear_offset()) & MASK64
                 src = "pid %d (%s) vm->root 0x%x" % (int(pv["pid"]), c_string(pv["name"]),
                                                       rootva)
                 hw = ttbr_root(va)

@@ -37,25 +37,39 @@ extern char _image_start[], _image_end[];
 
 static struct fdt boot_fdt;
 
-/* Every RAM range of every memory node, cut at the end of the linear map (arch/mmu.h). */
-static int find_ram(const struct fdt *fdt, struct mem_range *ram)
+/*
+ * Every RAM range of every memory node, cut to the linear map's reach from
+ * *start, the lowest RAM address on a 2 MiB boundary (arch/mmu.h); *cut =
+ * the bytes left out.
+ */
+static int find_ram(const struct fdt *fdt, struct mem_range *ram, uint64_t *start, uint64_t *cut)
 {
     int n = 0;
+    *start = UINT64_MAX;
+    *cut = 0;
     for (int node = fdt_find_device_type(fdt, -1, "memory"); node >= 0;
          node = fdt_find_device_type(fdt, node, "memory")) {
         for (int i = 0; n < PMM_MAX_RANGES; i++) {
             uint64_t base, size;
             if (fdt_reg(fdt, node, i, &base, &size) != VIPER_OK)
                 break;
-            if (base >= KERNEL_LINEAR_SIZE)
-                continue;
-            if (size > KERNEL_LINEAR_SIZE - base)
-                size = KERNEL_LINEAR_SIZE - base;
-            if (size)
+            if (size) {
                 ram[n++] = (struct mem_range){ base, size };
+                if (base < *start)
+                    *start = base & ~((1ul << 21) - 1);
+            }
         }
     }
-    return n;
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t base = ram[i].base, end = base + ram[i].size;
+        uint64_t limit = *start + KERNEL_LINEAR_SIZE;
+        uint64_t e = end < limit ? end : limit;
+        *cut += ram[i].size - (e > base ? e - base : 0);
+        if (e > base)
+            ram[kept++] = (struct mem_range){ base, e - base };
+    }
+    return kept;
 }
 
 /* A /chosen address property of one or two cells. */
@@ -137,12 +151,16 @@ static _Noreturn void start_user_space(const struct fdt *fdt)
 void kmain(uint64_t dtb_pa)
 {
     struct mem_range ram[PMM_MAX_RANGES], reserved[4];
+    uint64_t linear_start, ram_cut;
     timer_conversion_init();   /* before anything reads the time */
-    if (fdt_init(&boot_fdt, phys_to_virt(dtb_pa), DTB_MAX_SIZE) != VIPER_OK)
+    if (fdt_init(&boot_fdt, mmu_boot_dtb(dtb_pa), DTB_MAX_SIZE) != VIPER_OK)
         psci_system_off();   /* no DTB: no console to say so on */
     const struct fdt *fdt = &boot_fdt;
-    int nram = find_ram(fdt, ram);
-    if (nram == 0 || mmu_init(ram, nram) != VIPER_OK)
+    int nram = find_ram(fdt, ram, &linear_start, &ram_cut);
+    if (nram == 0 || dtb_pa < linear_start ||
+        dtb_pa + boot_fdt.total_size > linear_start + KERNEL_LINEAR_SIZE ||
+        mmu_init(ram, nram, linear_start) != VIPER_OK ||
+        fdt_init(&boot_fdt, phys_to_virt(dtb_pa), DTB_MAX_SIZE) != VIPER_OK)
         psci_system_off();   /* nothing is mapped yet to print with */
     if (console_init(fdt) != VIPER_OK)
         psci_system_off();
@@ -157,6 +175,9 @@ void kmain(uint64_t dtb_pa)
 
     int nres = find_reserved(fdt, dtb_pa, reserved);
     print_memory_map(ram, nram, reserved, nres);
+    if (ram_cut)
+        pr_warn("mem: %lu MiB of RAM beyond the linear map's %lu GiB left unused",
+                (unsigned long)(ram_cut >> 20), (unsigned long)(KERNEL_LINEAR_SIZE >> 30));
     if (pmm_init(ram, nram, reserved, nres) != VIPER_OK)
         fatal("not enough memory for the page allocator");
     pmm_dump();

@@ -8,7 +8,7 @@
  * address, so it uses only PC-relative addressing (adr/adrp).
  *
  * The boot tables map just enough to reach C: the image at its link
- * address (2 MiB blocks), the 1 GiB around the DTB in the linear map, and an
+ * address (one 2 MiB block), the DTB's GiB where mmu_boot_dtb says, and an
  * identity map of the image in TTBR0 for the instant the MMU turns on.
  * mmu_init() (mmu.c) replaces TTBR1 with the real tables.
  */
@@ -142,29 +142,22 @@ dcache_clean_inval_range:
 
 /*
  * build_boot_tables: fill boot_pgtables (3 pages, zeroed):
- *   page 0  TTBR1 L1 (the 39-bit kernel half starts at level 1)
- *   page 1  TTBR1 L2 image
+ *   page 0  TTBR1 L1 (the 39-bit kernel half starts at level 1): the DTB's
+ *           GiB as a block where mmu_boot_dtb says
+ *   page 1  TTBR1 L2 of the image's GiB: the image, one 2 MiB block
  *   page 2  TTBR0 L1 (identity: the image's GiB; the user half is 39 bits too)
- * In: x19 = DTB PA (below 256 GiB), x21 = image PA (2 MiB aligned, below 512 GiB).
+ * In: x19 = DTB PA (below 128 GiB), x21 = image PA (2 MiB aligned, below 512 GiB).
  */
 build_boot_tables:
     adrp    x0, boot_pgtables
-    /* image: L1[511] -> L2, L2[i] = 2 MiB blocks */
+    /* image: L1[KERNEL_IMAGE_BASE] -> L2, L2[0] = a 2 MiB block */
     add     x2, x0, #PAGE
     orr     x3, x2, #3
-    str     x3, [x0, #511 * 8]
-    ldr     x4, =_image_size
-    ldr     x5, =(1 << 21) - 1
-    add     x4, x4, x5
-    lsr     x4, x4, #21
+    str     x3, [x0, #((KERNEL_IMAGE_BASE >> 30) & 511) * 8]
     ldr     x6, =BLOCK_NORMAL
-    mov     x5, x21
-1:  orr     x7, x5, x6
-    str     x7, [x2], #8
-    add     x5, x5, #(1 << 21)
-    subs    x4, x4, #1
-    b.ne    1b
-    /* linear map of the DTB's GiB: L1[dtb >> 30] = 1 GiB block */
+    orr     x4, x21, x6
+    str     x4, [x2]
+    /* the DTB's GiB in the MMIO window: L1[dtb >> 30] = 1 GiB block */
     ubfx    x3, x19, #30, #9
     lsr     x4, x19, #30
     lsl     x4, x4, #30

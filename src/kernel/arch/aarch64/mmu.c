@@ -2,10 +2,11 @@
  * mmu.c - the kernel's page tables (TTBR1): built once at boot, then only
  * the MMIO window grows as drivers map their devices.
  *
- * Layout (arch/mmu.h): a linear map of all RAM, the kernel image at its
- * link address with per-section permissions (text RX, rodata R, data and
- * bss RW, everything else never executable), and device pages at
- * KERNEL_MMIO_BASE + pa, so mapping the same device twice is harmless.
+ * Layout (arch/mmu.h): the kernel image at its link address with
+ * per-section permissions (text RX, rodata R, data and bss RW, everything
+ * else never executable), right after it a linear map of RAM, and device
+ * pages at KERNEL_MMIO_BASE + pa, so mapping the same device twice is
+ * harmless.
  * Table pages come from a static pool until the page allocator is up.
  *
  * Descriptor bits: Arm ARM D8.3 (VMSAv8-64 translation table format).
@@ -52,6 +53,7 @@ static uint64_t *kernel_root;
 static struct spinlock map_lock = SPINLOCK_INIT;
 static struct mem_range ram_ranges[PMM_MAX_RANGES];
 static int ram_count;
+uint64_t linear_offset;
 
 /* Virtual address of a table page: the pool lives in the image, the rest in the linear map. */
 static uint64_t *table_va(uint64_t pa)
@@ -124,15 +126,16 @@ static int map_image_section(char *start, char *end, uint64_t prot)
     return map_range(va, virt_to_phys(start), (uint64_t)(end - start), prot);
 }
 
-int mmu_init(const struct mem_range *ram, int nram)
+int mmu_init(const struct mem_range *ram, int nram, uint64_t linear_start)
 {
     kernel_root = pt_alloc();
+    linear_offset = KERNEL_LINEAR_BASE - linear_start;
     for (int i = 0; i < nram && i < PMM_MAX_RANGES; i++) {
         uint64_t base = ram[i].base & PAGE_MASK;
         uint64_t end = (ram[i].base + ram[i].size) & PAGE_MASK;
         if (end <= base)
             continue;
-        if (map_range(KERNEL_LINEAR_BASE + base, base, end - base, PROT_KERNEL_RW))
+        if (map_range((uint64_t)phys_to_virt(base), base, end - base, PROT_KERNEL_RW))
             return VIPER_ERR_NO_MEMORY;
         ram_ranges[ram_count++] = (struct mem_range){ base, end - base };
     }
@@ -177,7 +180,7 @@ bool mmu_kernel_range_valid(uint64_t va, size_t len)
     if (va >= (uint64_t)_image_start && va + len <= (uint64_t)_image_end)
         return true;
     for (int i = 0; i < ram_count; i++) {
-        uint64_t base = KERNEL_LINEAR_BASE + ram_ranges[i].base;
+        uint64_t base = (uint64_t)phys_to_virt(ram_ranges[i].base);
         if (va >= base && va + len <= base + ram_ranges[i].size)
             return true;
     }
