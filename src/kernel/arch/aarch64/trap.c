@@ -193,8 +193,9 @@ static void user_sync(struct trap_frame *tf)
 }
 
 /*
- * A kernel data abort on a user address inside the uaccess routines:
- * resolve it like a user fault, or make the copy return VIPER_ERR_FAULT.
+ * A kernel data abort at a user access listed in __uaccess_table
+ * (syscall/uaccess.h): resolve it like a user fault, or resume where the
+ * table says, which makes the copy return VIPER_ERR_FAULT.
  */
 static bool kernel_uaccess_fault(struct trap_frame *tf)
 {

@@ -197,10 +197,6 @@ int64_t sched_reap_dead(void)
     return VIPER_OK;
 }
 
-/*
- * The first half of every switch: re-queue prev if it is still running,
- * pick the next thread and make it current, with a fresh slice.
- */
 /* next, just picked, becomes current with a fresh slice. */
 static HOT_INLINE void run_next(struct thread *next, uint64_t now)
 {
@@ -212,6 +208,10 @@ static HOT_INLINE void run_next(struct thread *next, uint64_t now)
         arm_timer();
 }
 
+/*
+ * The first half of every switch: re-queue prev if it is still running,
+ * pick the next thread and make it current, with a fresh slice.
+ */
 static HOT_INLINE struct thread *switch_begin(struct thread *prev)
 {
     uint64_t now = timer_ticks_to_ns(timer_ticks_relaxed());
@@ -251,6 +251,16 @@ static __attribute__((noinline)) bool park_sleep(struct thread *t, uint64_t dead
     return true;
 }
 
+/* The current thread, self, blocks on wq (NULL: a plain sleep), woken with VIPER_OK unless told otherwise. */
+static HOT_INLINE void block_on(struct thread *self, struct wait_queue *wq)
+{
+    self->state = THREAD_BLOCKED;
+    self->wake_status = VIPER_OK;
+    self->waiting_on = wq;
+    if (wq)
+        list_push_back(&wq->waiters, &self->run_node);
+}
+
 /*
  * Parking (ipc/chan_syscall.c): the current thread blocks on wq, and
  * nothing of it is left on its kernel stack (the caller points its context
@@ -259,14 +269,6 @@ static __attribute__((noinline)) bool park_sleep(struct thread *t, uint64_t dead
  * own way to EL0) or switches to its saved context (sched_park_resume).
  * NULL, with nothing changed, when the deadline has passed already.
  */
-static HOT_INLINE void block_on(struct thread *self, struct wait_queue *wq)
-{
-    self->state = THREAD_BLOCKED;
-    self->wake_status = VIPER_OK;
-    self->waiting_on = wq;
-    list_push_back(&wq->waiters, &self->run_node);
-}
-
 struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns)
 {
     struct thread *self = current;
@@ -354,11 +356,7 @@ int wq_wait(struct wait_queue *wq, uint64_t deadline_ns)
         arch_irq_restore(flags);
         return VIPER_ERR_TIMED_OUT;
     }
-    t->state = THREAD_BLOCKED;
-    t->wake_status = VIPER_OK;
-    t->waiting_on = wq;
-    if (wq)
-        list_push_back(&wq->waiters, &t->run_node);
+    block_on(t, wq);
     if (deadline_ns != WAIT_FOREVER)
         sched_sleep_until(t, deadline_ns);
     schedule();
