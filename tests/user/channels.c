@@ -20,6 +20,15 @@ static void close_all(const uint64_t *hs, int n)
         UT_CHECK_EQ(viper_handle_close(hs[i]), VIPER_OK);
 }
 
+/* A channel to a new child in `role`: the child gets one end as startup handle 0, *mine the other. */
+static int64_t spawn_on_channel(const char *role, uint64_t *mine)
+{
+    uint64_t b = 0;
+    UT_CHECK_EQ(viper_chan_create(mine, &b), VIPER_OK);
+    viper_handle_t hv[1] = { (viper_handle_t)b };
+    return ipc_spawn_self(PROG, role, hv, 1);
+}
+
 static void case_bidirectional(void)
 {
     struct viper_kstat before = ut_kstat();
@@ -280,10 +289,8 @@ static int child_flood(void)
 static void case_flood_process(void)
 {
     struct viper_kstat before = ut_kstat();
-    uint64_t a = 0, b = 0;
-    UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
-    viper_handle_t hv[1] = { (viper_handle_t)b };
-    int64_t pid = ipc_spawn_self(PROG, "flood", hv, 1);
+    uint64_t a = 0;
+    int64_t pid = spawn_on_channel("flood", &a);
     viper_sleep_ns(30 * IPC_MS);   /* the child fills the queue and blocks */
     uint64_t sw0 = ut_kstat().context_switches;
     viper_sleep_ns(30 * IPC_MS);
@@ -485,10 +492,9 @@ static int child_server(void)
 static void case_call(void)
 {
     struct viper_kstat before = ut_kstat();
-    uint64_t a = 0, b = 0, s = 0, len = 0, nh = 0;
-    UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
-    viper_handle_t hv[1] = { (viper_handle_t)b }, rh[4];
-    int64_t pid = ipc_spawn_self(PROG, "server", hv, 1);
+    uint64_t a = 0, s = 0, len = 0, nh = 0;
+    viper_handle_t hv[1], rh[4];
+    int64_t pid = spawn_on_channel("server", &a);
     uint8_t req[64], rep[64];
     int bad = 0;
     for (int i = 0; i < 200; i++) {
@@ -637,10 +643,8 @@ static int child_parked(void)
 static void case_parked(void)
 {
     struct viper_kstat before = ut_kstat();
-    uint64_t a = 0, b = 0, len = 0, nh = 0;
-    UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
-    viper_handle_t hv[1] = { (viper_handle_t)b };
-    int64_t pid = ipc_spawn_self(PROG, "parked", hv, 1);
+    uint64_t a = 0, len = 0, nh = 0;
+    int64_t pid = spawn_on_channel("parked", &a);
     struct parked_report r;
     struct viper_msg mr = ipc_msg(&r, sizeof r, NULL, 0);
     /* 1: the child parks with a 4-byte buffer; our call's 10 bytes do not fit */
@@ -707,10 +711,8 @@ static int child_fast(void)
 static void case_fastpath(void)
 {
     struct viper_kstat before = ut_kstat();
-    uint64_t a = 0, b = 0, len = 0, nh = 0;
-    UT_CHECK_EQ(viper_chan_create(&a, &b), VIPER_OK);
-    viper_handle_t hv[1] = { (viper_handle_t)b };
-    int64_t pid = ipc_spawn_self(PROG, "fast", hv, 1);
+    uint64_t a = 0, len = 0, nh = 0;
+    int64_t pid = spawn_on_channel("fast", &a);
     /* 1: the child parks with a buffer that faults */
     viper_sleep_ns(20 * IPC_MS);
     uint64_t x = 0x1122334455667788ull;
