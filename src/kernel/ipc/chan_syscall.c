@@ -270,20 +270,31 @@ int64_t chan_park_resume(struct trap_frame *tf)
     return err;
 }
 
-static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint64_t deadline,
-                            struct trap_frame *tf)
+/*
+ * self has just parked in a receive on ep: the endpoint (with the call's
+ * reference), the descriptor and the deadline move into it, and it will
+ * resume at ret_from_park on its frame tf.
+ */
+static HOT_INLINE void park_receive(struct thread *self, struct endpoint *ep,
+                                   const struct viper_msg *m, uint64_t deadline,
+                                   struct trap_frame *tf)
 {
-    struct thread *self = sched_current();
-    struct thread *next = sched_park(&ep->readers,
-                                     deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
-    if (unlikely(!next))   /* the deadline has passed: not parked */
-        return;
     self->park_ep = ep;
     self->park_msg = *m;
     self->park_deadline = deadline;
     self->ctx.lr = (uint64_t)ret_from_park;
     self->ctx.sp = (uint64_t)tf;
     self->ctx.fp = 0;
+}
+
+static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint64_t deadline,
+                            struct trap_frame *tf)
+{
+    struct thread *self = sched_current();
+    struct thread *next = sched_park(&ep->readers, wq_deadline(deadline));
+    if (unlikely(!next))   /* the deadline has passed: not parked */
+        return;
+    park_receive(self, ep, m, deadline, tf);
     struct endpoint *nep = next->park_ep;
     struct chan_msg *msg;
     if (!nep || next->wake_status || chan_dequeue(nep, VIPER_DEADLINE_POLL, &msg))
@@ -384,16 +395,10 @@ static HOT_INLINE int call_fast(struct endpoint *ep, struct trap_frame *tf)
     if ((err = copy_from_user(data, req.data, req.len)))
         return err;
     uint64_t deadline = tf->x[3];
-    if (!sched_handoff(&ep->readers, deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline,
-                       to))
+    if (!sched_handoff(&ep->readers, wq_deadline(deadline), to))
         return VIPER_OK;
     chan_fast_calls++;
-    self->park_ep = ep;   /* the call's reference on ep goes with it */
-    self->park_msg = reply;
-    self->park_deadline = deadline;
-    self->ctx.lr = (uint64_t)ret_from_park;
-    self->ctx.sp = (uint64_t)tf;
-    self->ctx.fp = 0;
+    park_receive(self, ep, &reply, deadline, tf);   /* the call's reference on ep goes with it */
     to->park_ep = NULL;
     obj_put(&peer->obj);   /* to's receive is over: its reference goes */
     sched_switch_space(self, to);

@@ -112,7 +112,7 @@ int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out)
             return VIPER_ERR_PEER_CLOSED;
         if (deadline == VIPER_DEADLINE_POLL)
             return VIPER_ERR_WOULD_BLOCK;
-        int err = wq_wait(&ep->readers, deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
+        int err = wq_wait(&ep->readers, wq_deadline(deadline));
         if (err)
             return err;
     }

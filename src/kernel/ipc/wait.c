@@ -52,7 +52,7 @@ static int wait_loop(struct viper_wait_item *items, struct wait_slot *slots, uin
             }
             observing = true;
         }
-        err = wq_wait(NULL, deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline);
+        err = wq_wait(NULL, wq_deadline(deadline));
     }
     if (observing)
         for (uint64_t i = 0; i < n; i++)

@@ -9,6 +9,7 @@
 #pragma once
 #include <stdint.h>
 #include "lib/list.h"
+#include "viper/types.h"
 
 struct wait_queue {
     struct list waiters;   /* struct thread.wait_node, in arrival order */
@@ -20,6 +21,12 @@ struct wait_queue {
 static inline void wq_init(struct wait_queue *wq)
 {
     list_init(&wq->waiters);
+}
+
+/* A system call's deadline (VIPER_DEADLINE_INFINITE, or a clock_get time) as a wait's. */
+static inline uint64_t wq_deadline(uint64_t deadline)
+{
+    return deadline == VIPER_DEADLINE_INFINITE ? WAIT_FOREVER : deadline;
 }
 
 /*
