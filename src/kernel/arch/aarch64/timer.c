@@ -2,10 +2,15 @@
  * timer.c - the Arm generic timer: the counter for time, and the EL1
  * physical timer (CNTP_*) for one-shot deadlines.
  *
- * One deadline per CPU, no periodic tick: the IRQ handler masks the timer
- * and calls the owner's function, which arms the next deadline if it wants
- * one.  The counter runs at CNTFRQ (62.5 MHz on QEMU virt), so a tick is
- * 16 ns there.
+ * One deadline per CPU, no periodic tick: the IRQ handler calls the
+ * owner's function, which arms the next deadline if it wants one, and masks
+ * the timer if it did not.  The counter runs at CNTFRQ (62.5 MHz on QEMU
+ * virt), so a tick is 16 ns there.
+ *
+ * CNTP_CTL is written only when it changes (ctl_set): under QEMU each write
+ * of a timer register is a trip through the emulator's timer code, several
+ * microseconds, and a server that waits with a deadline (fsd's burst) arms
+ * and fires the timer all the time (docs/bench.md).
  */
 #include <stdbool.h>
 #include "arch/cpu.h"
@@ -19,6 +24,15 @@
 
 static timer_fn deadline_fn;
 static void *deadline_arg;
+static uint32_t ctl_now;   /* what CNTP_CTL holds */
+
+static void ctl_set(uint32_t ctl)
+{
+    if (ctl != ctl_now) {
+        ctl_now = ctl;
+        write_sysreg(cntp_ctl_el0, ctl);
+    }
+}
 
 uint64_t timer_freq(void)
 {
@@ -57,14 +71,14 @@ void timer_arm(uint64_t deadline_ns, timer_fn fn, void *arg)
     deadline_arg = arg;
     /* Round up: the callback must never run before its deadline. */
     write_sysreg(cntp_cval_el0, ns_to_ticks(deadline_ns) + 1);
-    write_sysreg(cntp_ctl_el0, CTL_ENABLE);
+    ctl_set(CTL_ENABLE);
     isb();
     arch_irq_restore(flags);
 }
 
 void timer_cancel(void)
 {
-    write_sysreg(cntp_ctl_el0, CTL_IMASK);
+    ctl_set(CTL_IMASK);
     deadline_fn = NULL;
 }
 
@@ -72,11 +86,12 @@ static void timer_irq(unsigned intid, void *arg)
 {
     (void)intid;
     (void)arg;
-    write_sysreg(cntp_ctl_el0, CTL_IMASK);   /* one-shot: quiet until re-armed */
     timer_fn fn = deadline_fn;
     deadline_fn = NULL;
     if (fn)
         fn(deadline_arg);
+    if (!deadline_fn)   /* one-shot: not re-armed, so quiet (the condition holds until CVAL moves) */
+        ctl_set(CTL_IMASK);
 }
 
 int timer_init(const struct fdt *fdt)
@@ -89,6 +104,7 @@ int timer_init(const struct fdt *fdt)
     int err = irq_from_fdt(fdt, node, 1, &intid);
     if (err)
         return err;
+    ctl_now = CTL_IMASK;
     write_sysreg(cntp_ctl_el0, CTL_IMASK);
     /* EL0 may read the counters (benchmarks time themselves); not program the timers. */
     write_sysreg(cntkctl_el1, 3);
