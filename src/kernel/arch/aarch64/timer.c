@@ -104,8 +104,7 @@ int timer_init(const struct fdt *fdt)
     int err = irq_from_fdt(fdt, node, 1, &intid);
     if (err)
         return err;
-    ctl_now = CTL_IMASK;
-    write_sysreg(cntp_ctl_el0, CTL_IMASK);
+    ctl_set(CTL_IMASK);   /* ctl_now starts at 0, so this writes */
     /* EL0 may read the counters (benchmarks time themselves); not program the timers. */
     write_sysreg(cntkctl_el1, 3);
     err = irq_register(intid, timer_irq, NULL);
