@@ -675,9 +675,10 @@ static void case_parked(void)
 /*
  * The "fast" child: first a receive into a buffer that is not mapped (the
  * parent's call fails to arrive there: FAULT, and the message stays queued
- * for the next receive), then an echo server that answers and takes the
- * next request with one chan_call, as a one-client server does, until the
- * parent closes its end.
+ * for the next receive), then one into a buffer too small for the next
+ * call's request (INVALID, the message kept too), then an echo server that
+ * answers and takes the next request with one chan_call, as a one-client
+ * server does, until the parent closes its end.
  */
 #define FAST_UNMAPPED 0x0000007000000000ull   /* in the user range, never mapped */
 
@@ -691,6 +692,12 @@ static int child_fast(void)
     rep[1] = ipc_recv(h, buf, sizeof buf, NULL, 0, VIPER_DEADLINE_POLL, &len, &nh);
     rep[2] = (int64_t)buf[0];
     struct viper_msg out = ipc_msg(rep, sizeof rep, NULL, 0), in = ipc_msg(buf, sizeof buf, NULL, 0);
+    if (viper_chan_send(h, &out, 0) != VIPER_OK)
+        return 1;
+    uint32_t small;
+    rep[0] = ipc_recv(h, &small, sizeof small, NULL, 0, VIPER_DEADLINE_INFINITE, &len, &nh);
+    rep[1] = ipc_recv(h, buf, sizeof buf, NULL, 0, VIPER_DEADLINE_POLL, &len, &nh);
+    rep[2] = (int64_t)buf[0];
     for (;;) {
         int64_t rc = viper_chan_call(h, &out, &in, VIPER_DEADLINE_INFINITE, 0, &len, &nh);
         if (rc != VIPER_OK)
@@ -702,7 +709,8 @@ static int child_fast(void)
 /*
  * chan_call's fast path (docs/ipc.md): a call to a receiver already parked
  * goes straight into its buffer.  The results must be the slow path's (a
- * receiver's buffer that faults: FAULT for it, the message kept), and a
+ * receiver's buffer that faults: FAULT for it, the message kept; one too
+ * small: INVALID, the message kept), and a
  * request/reply loop with nothing else to run must take it (kstat's
  * fast_calls counts the calls that did).
  */
@@ -722,7 +730,14 @@ static void case_fastpath(void)
     UT_CHECK_EQ(rep[0], VIPER_ERR_FAULT);
     UT_CHECK_EQ(rep[1], VIPER_OK);
     UT_CHECK_EQ((uint64_t)rep[2], x);
-    /* 2: echoes of several lengths, from aligned and unaligned buffers */
+    /* 2: the child parks with a buffer too small for the request */
+    viper_sleep_ns(20 * IPC_MS);
+    x = ~x;
+    UT_CHECK_EQ(viper_chan_call(a, &mq, &mr, ipc_after_ms(5000), 0, &len, &nh), VIPER_OK);
+    UT_CHECK_EQ(rep[0], VIPER_ERR_INVALID);
+    UT_CHECK_EQ(rep[1], VIPER_OK);
+    UT_CHECK_EQ((uint64_t)rep[2], x);
+    /* 3: echoes of several lengths, from aligned and unaligned buffers */
     static const uint32_t sizes[] = { 8, 256, 13, 0, 64 };
     static uint8_t out[VIPER_MSG_MAX_BYTES + 8], in[VIPER_MSG_MAX_BYTES];
     uint64_t fast0 = ut_kstat().fast_calls;

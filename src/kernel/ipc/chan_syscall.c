@@ -263,6 +263,8 @@ int64_t chan_park_resume(struct trap_frame *tf)
     struct thread *self = sched_current();
     struct endpoint *ep = self->park_ep;
     self->park_ep = NULL;
+    if (ep->parked == self)
+        ep->parked = NULL;
     int err = self->wake_status;   /* TIMED_OUT at the deadline, PEER_CLOSED when killed */
     if (!err)
         err = take_and_deliver(ep, self->park_deadline, &self->park_msg, tf);
@@ -273,7 +275,8 @@ int64_t chan_park_resume(struct trap_frame *tf)
 /*
  * self has just parked in a receive on ep: the endpoint (with the call's
  * reference), the descriptor and the deadline move into it, and it will
- * resume at ret_from_park on its frame tf.
+ * resume at ret_from_park on its frame tf.  ep keeps what a switch to self
+ * needs, for chan_call's fast path; whoever ends the park clears it.
  */
 static HOT_INLINE void park_receive(struct thread *self, struct endpoint *ep,
                                    const struct viper_msg *m, uint64_t deadline,
@@ -285,6 +288,9 @@ static HOT_INLINE void park_receive(struct thread *self, struct endpoint *ep,
     self->ctx.lr = (uint64_t)ret_from_park;
     self->ctx.sp = (uint64_t)tf;
     self->ctx.fp = 0;
+    ep->parked = self;
+    ep->parked_vm = self->vm;
+    ep->parked_ttbr0 = self->ttbr0;
 }
 
 static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint64_t deadline,
@@ -300,7 +306,9 @@ static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint
     if (!nep || next->wake_status || chan_dequeue(nep, VIPER_DEADLINE_POLL, &msg))
         sched_park_resume(self, next);
     next->park_ep = NULL;
-    sched_switch_space(self, next);
+    if (nep->parked == next)
+        nep->parked = NULL;
+    sched_switch_space(self, next, next->vm, &next->ttbr0);
     struct trap_frame *ntf = next->tf;
     ntf->x[0] = (uint64_t)(int64_t)deliver(nep, msg, &next->park_msg, ntf);
     obj_put(&nep->obj);
@@ -348,68 +356,84 @@ uint64_t chan_fast_calls;   /* kstat: chan_calls that took the fast path */
 
 /* LAB channels BEGIN fastpath: chan_call's fast path: when a receiver is parked on the peer and the slow path would hand it this message and nothing more, copy the request straight into its buffer, park the caller with sched_handoff and leave through the receiver's frame; return VIPER_OK whenever it is not taken */
 /*
- * The message of a failed fast delivery (the receiver's buffer faulted):
- * queued at the receiver's endpoint after all, as the slow path would
- * leave it, and the receiver gets the error.
+ * A failed fast delivery (the receiver's buffer is too small or faulted):
+ * the request, in the receiver's endpoint's inline message already, is
+ * queued there after all, as the slow path would leave it, and the
+ * receiver gets the error.
  */
-static __attribute__((noinline, cold)) int fast_undo(struct endpoint *peer, const void *data,
-                                                     uint32_t len, int err)
+static __attribute__((noinline, cold)) int fast_undo(struct endpoint *peer, int err)
 {
-    struct chan_msg *msg = chan_msg_alloc_to(peer);   /* the inline one: call_fast checked */
-    memcpy(msg->data, data, len);
-    msg->len = len;
-    chan_requeue(peer, msg);
+    chan_requeue(peer, chan_msg_alloc_to(peer));   /* the inline one: call_fast checked */
     return err;
 }
 
 /*
+ * The fast path's second half, on the receiver's kernel stack with its
+ * address space loaded (arch_run_on_stack): to becomes current, the
+ * request waiting in peer's inline message goes into its buffer, and the
+ * CPU leaves through its frame.
+ */
+static _Noreturn __attribute__((noinline)) void fast_deliver(void *to_, void *peer_)
+{
+    struct thread *to = to_;
+    struct endpoint *peer = peer_;
+    sched_handoff_to(to);
+    to->park_ep = NULL;
+    uint32_t len = peer->inline_msg.len;
+    int err = len > to->park_msg.len ? VIPER_ERR_INVALID
+                                     : copy_to_user(to->park_msg.data, peer->inline_msg.data, len);
+    if (unlikely(err))
+        err = fast_undo(peer, err);
+    obj_put(&peer->obj);   /* to's receive is over: its reference goes */
+    struct trap_frame *tf = to->tf;
+    tf->x[0] = (uint64_t)(int64_t)err;
+    tf->x[1] = len;
+    tf->x[2] = 0;
+    arch_enter_user(tf);
+}
+
+/*
  * chan_call's fast path (docs/ipc.md, "The fast path"): the request goes
- * straight from the caller's buffer to a receiver parked on the peer
- * endpoint, the caller parks for the reply, and the CPU goes to the
- * receiver with no queue, wake or pick in between.  Taken only when the
- * slow path would do exactly that and nothing more: no handles, a request
- * that fits the receiver's buffer, nothing queued either way, nobody
- * observing either end, and nothing else runnable (sched_handoff).  It
- * returns only when not taken (VIPER_OK: the slow path runs) or when a
- * descriptor or the request faults (that error, as the slow path would);
- * otherwise it leaves through the receiver's frame.
+ * from the caller's buffer into the peer endpoint's inline message, the
+ * caller parks for the reply, and the CPU goes to the receiver parked on
+ * the peer with no queue, wake or pick in between.  Taken only when the
+ * slow path would do exactly that and nothing more: no handles, nothing
+ * queued either way, nobody observing either end, and nothing else
+ * runnable (sched_handoff_park).  Before the address-space switch it
+ * touches only the caller's and the endpoints' memory (the endpoint keeps
+ * what the switch needs), after it only the receiver's and the endpoints'
+ * (fast_deliver, on the receiver's stack): under QEMU every page touched
+ * on both sides costs a refill.  It returns only when not taken
+ * (VIPER_OK: the slow path runs) or when a descriptor or the request
+ * faults (that error, as the slow path would); otherwise it leaves through
+ * the receiver's frame.
  */
 static HOT_INLINE int call_fast(struct endpoint *ep, struct trap_frame *tf)
 {
     struct thread *self = sched_current();
     struct endpoint *peer = ep->peer;
-    if (!peer || peer->queued || peer->inline_busy || ep->queued || self->dying ||
-        list_empty(&peer->readers.waiters) || !list_empty(&peer->obj.observers) ||
-        !list_empty(&ep->obj.observers))
-        return VIPER_OK;
-    struct thread *to = container_of(peer->readers.waiters.next, struct thread, run_node);
-    if (to->park_ep != peer)   /* waiting in chan_dequeue, not parked */
+    if (!peer || !peer->parked || peer->readers.waiters.next != &peer->parked->run_node ||
+        peer->queued || peer->inline_busy || ep->queued || self->dying ||
+        !list_empty(&peer->obj.observers) || !list_empty(&ep->obj.observers))
         return VIPER_OK;
     struct viper_msg req, reply;
-    uint64_t data[VIPER_MSG_MAX_BYTES / 8];
     int err = copy_from_user(&req, tf->x[1], sizeof req);
     if (!err)
         err = copy_from_user(&reply, tf->x[2], sizeof reply);
-    if (err || req.nhandles || req.len > to->park_msg.len)
+    if (err || req.nhandles || req.len > VIPER_MSG_MAX_BYTES)
+        return err;   /* a request the slow path refuses, or one with handles, is its own */
+    if ((err = copy_from_user(peer->inline_msg.data, req.data, req.len)))   /* free: checked */
         return err;
-    if ((err = copy_from_user(data, req.data, req.len)))
-        return err;
+    peer->inline_msg.len = req.len;
     uint64_t deadline = tf->x[3];
-    if (!sched_handoff(&ep->readers, wq_deadline(deadline), to))
+    if (!sched_handoff_park(&ep->readers, wq_deadline(deadline)))
         return VIPER_OK;
     chan_fast_calls++;
     park_receive(self, ep, &reply, deadline, tf);   /* the call's reference on ep goes with it */
-    to->park_ep = NULL;
-    obj_put(&peer->obj);   /* to's receive is over: its reference goes */
-    sched_switch_space(self, to);
-    struct trap_frame *ntf = to->tf;
-    err = copy_to_user(to->park_msg.data, data, req.len);
-    if (unlikely(err))
-        err = fast_undo(peer, data, req.len, err);
-    ntf->x[0] = (uint64_t)(int64_t)err;
-    ntf->x[1] = req.len;
-    ntf->x[2] = 0;
-    arch_enter_user(ntf);
+    struct thread *to = peer->parked;
+    peer->parked = NULL;
+    sched_switch_space(self, to, peer->parked_vm, &peer->parked_ttbr0);
+    arch_run_on_stack(to->tf, fast_deliver, to, peer);
 }
 /* LAB channels STUB
 static HOT_INLINE int call_fast(struct endpoint *ep, struct trap_frame *tf)

@@ -290,7 +290,7 @@ static int64_t schedule(void)
     struct thread *next = switch_begin(prev);
     if (unlikely(next == prev))
         return VIPER_OK;
-    sched_switch_space(prev, next);
+    sched_switch_space(prev, next, next->vm, &next->ttbr0);
     return arch_switch(&prev->ctx, &next->ctx);
 }
 
@@ -331,28 +331,32 @@ struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns)
 }
 
 /*
- * sched_park with the next thread chosen by the caller: to, blocked on
- * another queue, is taken off it and made current, as a wake followed by
- * pick_next would.  Only when that pick could not have chosen otherwise:
- * nothing is runnable, so to would be the only thread in the run queues.
+ * sched_park with the next thread chosen by the caller (sched.h): the
+ * caller blocks only when nothing is runnable, so to would have been the
+ * only thread in the run queues and the pick could not have chosen
+ * otherwise.
  */
-struct thread *sched_handoff(struct wait_queue *wq, uint64_t deadline_ns, struct thread *to)
+bool sched_handoff_park(struct wait_queue *wq, uint64_t deadline_ns)
 {
     struct thread *self = current;
     if (runq_mask || (deadline_ns != WAIT_FOREVER && !park_sleep(self, deadline_ns)))
-        return NULL;
+        return false;
     block_on(self, wq);
+    return true;
+}
+
+void sched_handoff_to(struct thread *to)
+{
     if (to->deadline_ns)   /* on the sleep list: a receive with a deadline */
         sched_cancel_sleep(to);
     list_remove(&to->run_node);
     to->waiting_on = NULL;
     run_next(to, timer_ticks_to_ns(timer_ticks_relaxed()));
-    return to;
 }
 
 _Noreturn void sched_park_resume(struct thread *parked, struct thread *next)
 {
-    sched_switch_space(parked, next);
+    sched_switch_space(parked, next, next->vm, &next->ttbr0);
     arch_switch_load(&next->ctx);
 }
 

@@ -44,6 +44,24 @@ arch_switch_load:                   /* x0 = to */
     mov     x1, x0
     b       switch_load
 
+/*
+ * arch_run_on_stack(sp, fn, a0, a1): go on in fn(a0, a1) on the
+ * stack that ends at sp, leaving this one for good.  chan_call's fast path
+ * continues on the receiver's stack once its address space is loaded, so
+ * that nothing after the switch touches the caller's stack page.  On code
+ * page 0 with its callers (kernel.ld).
+ */
+    .section .text.arch_run_on_stack, "ax"
+    .globl arch_run_on_stack
+arch_run_on_stack:                  /* x0 = sp, x1 = fn, x2 and x3 = its arguments */
+    mov     sp, x0
+    mov     x29, xzr                /* a kernel backtrace stops here */
+    mov     x16, x1
+    mov     x0, x2
+    mov     x1, x3
+    br      x16
+    .text
+
 /* FP/SIMD state save/load for the lazy switch in fpu.c: x0 = struct fp_state.
  * Its own section: only a thread that uses FP needs it (kernel.ld). */
     .section .text.fpu_state, "ax"

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "cap/handle.h"
 #include "cap/object.h"
+#include "mm/pagetable.h"
 #include "sched/wait.h"
 #include "viper/types.h"
 
@@ -30,6 +31,14 @@ struct endpoint {
     struct wait_queue writers;   /* blocked sending to this endpoint (queue full) */
     struct chan_msg inline_msg;  /* a message for this queue that needs no allocation */
     bool inline_busy;            /* inline_msg is queued here or being sent or received */
+    /*
+     * The last reader to park here, while it stays parked (chan_syscall.c),
+     * and what a switch to it needs: chan_call's fast path reads these
+     * instead of the reader's own page before the address-space switch.
+     */
+    struct thread *parked;
+    struct vm_space *parked_vm;
+    struct pt_ttbr parked_ttbr0;
 };
 
 /* Two connected endpoints, each with one reference (for the caller's caps). */

@@ -103,3 +103,5 @@ void ret_to_user(void);
  */
 void ret_from_park(void);
 _Noreturn void arch_enter_user(struct trap_frame *tf);
+/* Go on in fn(a0, a1) on the stack ending at sp, for good (switch.S). */
+_Noreturn void arch_run_on_stack(void *sp, void (*fn)(void *, void *), void *a0, void *a1);

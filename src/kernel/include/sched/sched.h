@@ -67,26 +67,37 @@ struct thread *sched_park(struct wait_queue *wq, uint64_t deadline_ns);
 _Noreturn void sched_park_resume(struct thread *parked, struct thread *next);
 
 /*
- * sched_park, with to (blocked on some queue, wake_status VIPER_OK) as the
- * next thread, for chan_call's fast path (docs/ipc.md).  NULL, with nothing
- * changed, unless the scheduler would have picked to anyway (nothing else
- * is runnable) and the deadline is ahead.
+ * sched_park with the next thread named by the caller, for chan_call's fast
+ * path (docs/ipc.md), in two halves around the address-space switch, so
+ * that the first touches none of the next thread's pages and the second
+ * none of the caller's (under QEMU each page touched on both sides of the
+ * switch costs a refill: docs/bench.md).
+ * sched_handoff_park: the current thread blocks on wq, but only if the
+ * scheduler would have picked the caller's choice anyway: nothing else is
+ * runnable.  False, with nothing changed, otherwise or when the deadline
+ * has passed.
+ * sched_handoff_to: then to (blocked on another queue, wake_status
+ * VIPER_OK) is taken off it and becomes current, as a wake and a pick would.
  */
-struct thread *sched_handoff(struct wait_queue *wq, uint64_t deadline_ns, struct thread *to);
+bool sched_handoff_park(struct wait_queue *wq, uint64_t deadline_ns);
+void sched_handoff_to(struct thread *to);
 
 /*
- * Every switch's second half, up to the stack change: count it, load
- * next's address space (unless prev's is the same) and set up its FP
- * state.  Inline: the parked receive's hand-off runs it in its own path.
+ * Every switch's second half, up to the stack change: count it, set up
+ * next's FP state and load its address space vm (unless prev's is the
+ * same) with the TTBR0 value kept for it: next->ttbr0, or the copy kept by
+ * the endpoint next is parked on (ipc/channel.h), which spares the caller
+ * a read of next's page before the switch.  Inline: the parked receive's
+ * hand-offs run it in their own paths.
  */
 extern uint64_t sched_switches;
-static HOT_INLINE void sched_switch_space(struct thread *prev,
-                                                                    struct thread *next)
+static HOT_INLINE void sched_switch_space(struct thread *prev, struct thread *next,
+                                          struct vm_space *vm, struct pt_ttbr *kept)
 {
     sched_switches++;
     fpu_switch_to(next);   /* first: what follows an address-space change should touch few pages */
-    if (next->vm != prev->vm)
-        vm_activate(next->vm, &next->ttbr0);
+    if (vm != prev->vm)
+        vm_activate(vm, kept);
 }
 
 /* Add/remove the current thread to/from the sleep list (IRQs masked). */

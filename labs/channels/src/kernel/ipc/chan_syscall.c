@@ -249,6 +249,8 @@ int64_t chan_park_resume(struct trap_frame *tf)
     struct thread *self = sched_current();
     struct endpoint *ep = self->park_ep;
     self->park_ep = NULL;
+    if (ep->parked == self)
+        ep->parked = NULL;
     int err = self->wake_status;   /* TIMED_OUT at the deadline, PEER_CLOSED when killed */
     if (!err)
         err = take_and_deliver(ep, self->park_deadline, &self->park_msg, tf);
@@ -259,7 +261,8 @@ int64_t chan_park_resume(struct trap_frame *tf)
 /*
  * self has just parked in a receive on ep: the endpoint (with the call's
  * reference), the descriptor and the deadline move into it, and it will
- * resume at ret_from_park on its frame tf.
+ * resume at ret_from_park on its frame tf.  ep keeps what a switch to self
+ * needs, for chan_call's fast path; whoever ends the park clears it.
  */
 static HOT_INLINE void park_receive(struct thread *self, struct endpoint *ep,
                                    const struct viper_msg *m, uint64_t deadline,
@@ -271,6 +274,9 @@ static HOT_INLINE void park_receive(struct thread *self, struct endpoint *ep,
     self->ctx.lr = (uint64_t)ret_from_park;
     self->ctx.sp = (uint64_t)tf;
     self->ctx.fp = 0;
+    ep->parked = self;
+    ep->parked_vm = self->vm;
+    ep->parked_ttbr0 = self->ttbr0;
 }
 
 static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint64_t deadline,
@@ -286,7 +292,9 @@ static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint
     if (!nep || next->wake_status || chan_dequeue(nep, VIPER_DEADLINE_POLL, &msg))
         sched_park_resume(self, next);
     next->park_ep = NULL;
-    sched_switch_space(self, next);
+    if (nep->parked == next)
+        nep->parked = NULL;
+    sched_switch_space(self, next, next->vm, &next->ttbr0);
     struct trap_frame *ntf = next->tf;
     ntf->x[0] = (uint64_t)(int64_t)deliver(nep, msg, &next->park_msg, ntf);
     obj_put(&nep->obj);
