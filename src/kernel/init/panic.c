@@ -38,6 +38,11 @@ _Noreturn void panic(const char *fmt, ...)
     psci_system_off();
 }
 
+_Noreturn void assert_failed(const struct assert_site *site)
+{
+    panic("assertion failed: %s (%s:%d)", site->cond, site->file, site->line);
+}
+
 _Noreturn void fatal(const char *fmt, ...)
 {
     va_list ap;

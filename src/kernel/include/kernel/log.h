@@ -36,6 +36,18 @@ _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* The machine cannot run the kernel (e.g. the DTB lacks a GIC): say why, power off. */
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Where an ASSERT failed, kept in .rodata: a check costs its compare and one call. */
+struct assert_site {
+    const char *cond, *file;
+    int line;
+};
+_Noreturn void assert_failed(const struct assert_site *site) __attribute__((cold));
+
 /* Always-on check of a kernel invariant; never use it for user input. */
-#define ASSERT(cond) \
-    do { if (!(cond)) panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); } while (0)
+#define ASSERT(cond)                                                                     \
+    do {                                                                                 \
+        if (__builtin_expect(!(cond), 0)) {                                              \
+            static const struct assert_site assert_site_ = { #cond, __FILE__, __LINE__ }; \
+            assert_failed(&assert_site_);                                                \
+        }                                                                                \
+    } while (0)
