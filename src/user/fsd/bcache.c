@@ -28,16 +28,18 @@
 #define HASH_SIZE 1024u
 #define TXN_MAX 512u
 
-struct viperfs fs;
+struct viperfs fs FSD_HOT_DATA_LARGE;
 struct viperfs_journal journal;
-uint64_t fsd_meta_gen = 1;
+uint64_t fsd_meta_gen FSD_HOT_DATA = 1;
 
 static struct viperfs jfs;              /* the journal's view: writes go straight to the disk */
-static struct buf *bufs;
-static unsigned nbufs;
-static struct buf lru;                  /* sentinel: lru.next is the most recently used */
-static struct buf *hash[HASH_SIZE];
-static struct buf **hnext;              /* per buffer: next in its hash chain */
+static struct buf *bufs FSD_HOT_DATA;
+static unsigned nbufs FSD_HOT_DATA;
+static struct buf lru FSD_HOT_DATA;     /* sentinel: lru.next is the most recently used */
+/* Hash chains by buffer number + 1 (0 ends a chain): 16 bits, so the buckets fit on the hot
+ * data page beside the rest. */
+static uint16_t hash[HASH_SIZE] FSD_HOT_DATA;
+static uint16_t *hnext FSD_HOT_DATA;   /* per buffer: the next in its hash chain */
 static struct buf *txn[TXN_MAX];
 static unsigned ntxn;
 static bool txn_overflow;
@@ -66,10 +68,21 @@ static void lru_front(struct buf *b)
     lru.next = b;
 }
 
+/* Buffer number + 1 of b, and back: what the hash chains hold. */
+static uint16_t buf_id(const struct buf *b)
+{
+    return (uint16_t)(b - bufs + 1);
+}
+
+static struct buf *buf_of(uint16_t id)
+{
+    return id ? &bufs[id - 1] : NULL;
+}
+
 static void hash_remove(struct buf *b)
 {
-    for (struct buf **p = &hash[hslot(b->blockno)]; *p; p = &hnext[*p - bufs])
-        if (*p == b) {
+    for (uint16_t *p = &hash[hslot(b->blockno)]; *p; p = &hnext[*p - 1])
+        if (*p == buf_id(b)) {
             *p = hnext[b - bufs];
             return;
         }
@@ -108,6 +121,8 @@ static struct viperfs_dev cache_dev = { NULL, 0, cache_read, cache_write, cache_
 
 int bcache_init(unsigned n)
 {
+    if (n >= UINT16_MAX)
+        return VIPER_ERR_INVALID;   /* more than the hash chains' 16 bits can name */
     bufs = calloc(n, sizeof(*bufs));
     hnext = calloc(n, sizeof(*hnext));
     /* page-aligned (one block more, never freed): a block is then one page to touch */
@@ -192,7 +207,7 @@ static inline void buf_changed(struct buf *b)
 FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
 {
     struct buf *b;
-    for (b = hash[hslot(blockno)]; b; b = hnext[b - bufs])
+    for (b = buf_of(hash[hslot(blockno)]); b; b = buf_of(hnext[b - bufs]))
         if (b->blockno == blockno && b->valid)
             break;
     if (!b) {
@@ -214,7 +229,7 @@ FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
         b->dirty = false;
         buf_changed(b);
         hnext[b - bufs] = hash[hslot(blockno)];
-        hash[hslot(blockno)] = b;
+        hash[hslot(blockno)] = buf_id(b);
     }
     if (lru.next != b) {   /* (already first: a loop over one block touches no neighbours) */
         lru_unlink(b);

@@ -17,6 +17,12 @@
 /* The request path of a cached read, placed together (.text.hot, user.ld): fewer code pages
  * to walk after each switch to fsd. */
 #define FSD_HOT __attribute__((hot))
+/* The variables that path reads and writes, on one data page (.data.hot, user.ld): under
+ * QEMU each page touched after a switch costs a refill (docs/bench.md). */
+#define FSD_HOT_DATA __attribute__((section(".data.hot")))
+/* A large variable whose first bytes are on that path (fs: its superblock), placed after the
+ * small ones (.data.hot.*) so that those bytes still share their page. */
+#define FSD_HOT_DATA_LARGE __attribute__((section(".data.hot.large")))
 
 /* ---- blkio.c: the disk, through blkd ---- */
 int blkio_open(uint64_t registry);       /* connect to BLK0:, attach a buffer */
