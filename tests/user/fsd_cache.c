@@ -1,8 +1,8 @@
 /*
  * fsd_cache.c - what fsd remembers between requests never goes stale
  * (grade/tests_fsd.py, fsd_cache).  A descriptor keeps the last block a read
- * mapped (struct ofile's map, src/user/fsd/ops.c), and an inode's check is
- * skipped while its block is unchanged (bcache.c); every change through
+ * mapped and the file's direct blocks (struct ofile's map, src/user/fsd/ops.c),
+ * and an inode's check is skipped while its block is unchanged (bcache.c); every change through
  * another descriptor or connection must show in the next read of this one:
  *   same:   data written into the mapped block, a truncation, a regrowth, a
  *           hole filled, the file replaced by a rename;
@@ -75,6 +75,9 @@ static void case_same(void)
         UT_CHECK_EQ(read_all(r, after[s].off, 100, after[s].byte), after[s].n);
         UT_CHECK_EQ(read_all(r, after[s].off, 100, after[s].byte), after[s].n);
     }
+    /* the other block, from the direct blocks the last read remembered */
+    UT_CHECK_EQ(read_all(r, 0, 100, 'd'), 100);
+    UT_CHECK_EQ(read_all(r, 4096, 100, 'e'), 100);
     /* another file renamed over this one: the old descriptor still reads the old file */
     int64_t x = open_fresh("/c1-new");
     UT_CHECK(x >= 0);

@@ -102,12 +102,15 @@ struct ofile {
     uint32_t ino;
     uint32_t flags;             /* FS_O_* */
     uint64_t off;               /* a directory's: the byte position READDIR goes on from */
-    /* The last block a read mapped, valid while fsd_meta_gen == map_gen (0: never): a read
-     * within that block needs neither the inode nor the block map. */
+    /* What the last read mapped, valid while fsd_meta_gen == map_gen (0: never): a read
+     * within one block it covers needs neither the inode nor the block map. */
     uint64_t map_gen, map_size; /* the file's size then */
     uint64_t map_fb;            /* file block map_fb is disk block map_blk (0: a hole) */
     uint32_t map_blk;
+    uint32_t map_direct[VIPERFS_NDIRECT];   /* the inode's direct blocks, checked (MAP_NONE:
+                                               not usable, the read takes the block map) */
 };
+#define MAP_NONE UINT32_MAX
 
 struct fsd_client {
     uint64_t chan;              /* 0: slot free */

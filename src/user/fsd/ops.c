@@ -279,7 +279,8 @@ FSD_HOT static int copy_block(uint32_t blk, uint64_t boff, uint8_t *dst, uint64_
 }
 
 /* Copy up to len bytes at off (clamped to the size) straight from cached blocks into dst;
- * f remembers the size and the last block's mapping. */
+ * f remembers the size, the direct blocks (each checked as inode_bmap would) and the last
+ * block's mapping. */
 static int read_blocks(struct ofile *f, const struct viperfs_inode *in, uint64_t off, uint8_t *dst,
                        uint64_t len, size_t *got)
 {
@@ -287,6 +288,12 @@ static int read_blocks(struct ofile *f, const struct viperfs_inode *in, uint64_t
     f->map_gen = 0;
     if (off >= in->size)
         return VIPER_OK;
+    for (unsigned i = 0; i < VIPERFS_NDIRECT; i++) {
+        uint32_t b = in->direct[i];
+        bool usable = !(in->flags & VIPERFS_INODE_INLINE) &&
+                      (b == 0 || viperfs_data_block_ok(&fs.sb, b));
+        f->map_direct[i] = usable ? b : MAP_NONE;
+    }
     if (len > in->size - off)
         len = in->size - off;
     while (*got < len) {
@@ -308,11 +315,18 @@ static int read_blocks(struct ofile *f, const struct viperfs_inode *in, uint64_t
     return VIPER_OK;
 }
 
-/* A read within the block f mapped last, nothing changed since (a loop of small reads). */
-FSD_HOT static bool read_mapped(const struct ofile *f, uint64_t off, uint64_t len)
+/*
+ * A read within one block of what f mapped last, nothing changed since (a loop of small
+ * reads, or reads anywhere in the direct blocks): *blk is its disk block (0: a hole).
+ */
+FSD_HOT static bool read_mapped(const struct ofile *f, uint64_t off, uint64_t len, uint32_t *blk)
 {
-    return f->map_gen == fsd_meta_gen && off / VIPERFS_BLOCK_SIZE == f->map_fb &&
-           off % VIPERFS_BLOCK_SIZE + len <= VIPERFS_BLOCK_SIZE && off < f->map_size;
+    uint64_t fb = off / VIPERFS_BLOCK_SIZE;
+    if (f->map_gen != fsd_meta_gen || off >= f->map_size ||
+        off % VIPERFS_BLOCK_SIZE + len > VIPERFS_BLOCK_SIZE)
+        return false;
+    *blk = fb < VIPERFS_NDIRECT ? f->map_direct[fb] : fb == f->map_fb ? f->map_blk : MAP_NONE;
+    return *blk != MAP_NONE;
 }
 
 FSD_HOT static int op_read(struct fsd_client *c, const struct fs_request *req, struct fs_reply *rep)
@@ -326,10 +340,11 @@ FSD_HOT static int op_read(struct fsd_client *c, const struct fs_request *req, s
         return VIPER_ERR_OUT_OF_RANGE;
     uint64_t off = req->op == FS_PREAD ? req->offset : f->off, len = req->len;
     uint8_t *dst = c->buf + req->buf_off;
+    uint32_t blk;
     int rc;
-    if (read_mapped(f, off, len)) {
+    if (read_mapped(f, off, len, &blk)) {
         got = len < f->map_size - off ? len : f->map_size - off;
-        rc = copy_block(f->map_blk, off % VIPERFS_BLOCK_SIZE, dst, got);
+        rc = copy_block(blk, off % VIPERFS_BLOCK_SIZE, dst, got);
     } else {
         rc = inode_get(f->ino, &in);
         if (rc == VIPER_OK && TYPE(&in) == VIPERFS_S_IFDIR)
