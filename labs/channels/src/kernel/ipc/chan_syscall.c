@@ -53,6 +53,19 @@ int64_t sys_chan_create(struct trap_frame *tf)
     return VIPER_OK;
 }
 
+/* The memo missed: the table, and the memo remembers the answer (off the hot path). */
+static __attribute__((noinline)) int endpoint_lookup(struct thread *self, uint64_t h,
+                                                     uint32_t rights, struct object **out)
+{
+    struct cap *c;
+    int err = handle_lookup(&self->proc->handles, h, OBJ_CHANNEL, rights, &c);
+    if (err)
+        return err;
+    handle_memo_set(&self->chan_memo, h, c);
+    *out = c->obj;
+    return VIPER_OK;
+}
+
 /*
  * The endpoint behind h with rights, with a reference the caller must put.
  * The thread's memo answers a repeated handle without the table or the cap.
@@ -62,12 +75,9 @@ static HOT_INLINE int endpoint_get(uint64_t h, uint32_t rights, struct endpoint 
     struct thread *self = sched_current();
     struct object *o = handle_memo_get(&self->chan_memo, h, OBJ_CHANNEL, rights);
     if (unlikely(!o)) {
-        struct cap *c;
-        int err = handle_lookup(&self->proc->handles, h, OBJ_CHANNEL, rights, &c);
+        int err = endpoint_lookup(self, h, rights, &o);
         if (err)
             return err;
-        handle_memo_set(&self->chan_memo, h, c);
-        o = c->obj;
     }
     obj_get(o);
     *out = container_of(o, struct endpoint, obj);
