@@ -6,7 +6,6 @@
 #include "ipc/channel.h"
 #include "kernel/hot.h"
 #include "kernel/lab.h"
-#include "lib/string.h"
 #include "proc/process.h"
 #include "sched/sched.h"
 #include "syscall/syscall.h"
@@ -364,7 +363,7 @@ int64_t sys_chan_recv(struct trap_frame *tf)
 
 uint64_t chan_fast_calls;   /* kstat: chan_calls that took the fast path */
 
-/* LAB channels BEGIN fastpath: chan_call's fast path: when a receiver is parked on the peer and the slow path would hand it this message and nothing more, copy the request straight into its buffer, park the caller with sched_handoff and leave through the receiver's frame; return VIPER_OK whenever it is not taken */
+/* LAB channels BEGIN fastpath: chan_call's fast path: when a receiver is parked on the peer and the slow path would hand it this message and nothing more, copy the request into the peer's inline message, park the caller (sched_handoff_park), switch to the receiver (sched_handoff_to), copy the request into its buffer and leave through its frame; return VIPER_OK whenever it is not taken */
 /*
  * A failed fast delivery (the receiver's buffer is too small or faulted):
  * the request, in the receiver's endpoint's inline message already, is
