@@ -1,6 +1,7 @@
 /*
- * tests/host/stub_kernel.c - host stand-ins for the kernel's console and
- * panic (kernel/log.h), for unit tests that link real kernel sources.
+ * tests/host/stub_kernel.c - host stand-ins for the kernel's console,
+ * panic and ASSERT's failure path (kernel/log.h), for unit tests that link
+ * real kernel sources.
  *
  * kprintf and klog go to stdout; panic prints and aborts, or, when a test
  * armed stub_panic_jmp (stub_kernel.h), longjmps back so the test can check
@@ -58,4 +59,9 @@ _Noreturn void panic(const char *fmt, ...)
         longjmp(*jb, 1);
     }
     abort();
+}
+
+_Noreturn void assert_failed(const struct assert_site *site)
+{
+    panic("assertion failed: %s (%s:%d)", site->cond, site->file, site->line);
 }
