@@ -36,10 +36,9 @@ static struct viperfs jfs;              /* the journal's view: writes go straigh
 static struct buf *bufs FSD_HOT_DATA;
 static unsigned nbufs FSD_HOT_DATA;
 static struct buf lru FSD_HOT_DATA;     /* sentinel: lru.next is the most recently used */
-/* Hash chains by buffer number + 1 (0 ends a chain): 16 bits, so the buckets fit on the hot
- * data page beside the rest. */
+/* Hash chains by buffer number + 1 (0 ends a chain; struct buf's hnext links them): 16 bits,
+ * so the buckets fit on the hot data page beside the rest. */
 static uint16_t hash[HASH_SIZE] FSD_HOT_DATA;
-static uint16_t *hnext FSD_HOT_DATA;   /* per buffer: the next in its hash chain */
 static struct buf *txn[TXN_MAX];
 static unsigned ntxn;
 static bool txn_overflow;
@@ -81,9 +80,9 @@ static struct buf *buf_of(uint16_t id)
 
 static void hash_remove(struct buf *b)
 {
-    for (uint16_t *p = &hash[hslot(b->blockno)]; *p; p = &hnext[*p - 1])
+    for (uint16_t *p = &hash[hslot(b->blockno)]; *p; p = &buf_of(*p)->hnext)
         if (*p == buf_id(b)) {
-            *p = hnext[b - bufs];
+            *p = b->hnext;
             return;
         }
 }
@@ -124,10 +123,9 @@ int bcache_init(unsigned n)
     if (n >= UINT16_MAX)
         return VIPER_ERR_INVALID;   /* more than the hash chains' 16 bits can name */
     bufs = calloc(n, sizeof(*bufs));
-    hnext = calloc(n, sizeof(*hnext));
     /* page-aligned (one block more, never freed): a block is then one page to touch */
     uint8_t *raw = malloc((size_t)(n + 1) * sizeof(union viperfs_block));
-    if (!bufs || !hnext || !raw)
+    if (!bufs || !raw)
         return VIPER_ERR_NO_MEMORY;
     const uintptr_t mask = VIPERFS_BLOCK_SIZE - 1;
     union viperfs_block *data = (union viperfs_block *)(((uintptr_t)raw + mask) & ~mask);
@@ -207,7 +205,7 @@ static inline void buf_changed(struct buf *b)
 FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
 {
     struct buf *b;
-    for (b = buf_of(hash[hslot(blockno)]); b; b = buf_of(hnext[b - bufs]))
+    for (b = buf_of(hash[hslot(blockno)]); b; b = buf_of(b->hnext))
         if (b->blockno == blockno && b->valid)
             break;
     if (!b) {
@@ -228,7 +226,7 @@ FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
         b->valid = true;
         b->dirty = false;
         buf_changed(b);
-        hnext[b - bufs] = hash[hslot(blockno)];
+        b->hnext = hash[hslot(blockno)];
         hash[hslot(blockno)] = buf_id(b);
     }
     if (lru.next != b) {   /* (already first: a loop over one block touches no neighbours) */

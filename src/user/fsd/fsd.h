@@ -37,6 +37,8 @@ struct buf {
     uint32_t pins;              /* users holding it; never evicted while pinned */
     uint16_t inodes_ok;         /* inode table block: bit i, inodes[i] passed its check
                                    since the contents last changed (inode_get skips it) */
+    uint16_t hnext;             /* the next in its hash chain (bcache.c), in the struct:
+                                   a lookup then touches no page besides the buffers' */
     uint32_t checked_magic;     /* indirect or directory block: the magic it passed its whole
                                    check for (a CRC of 4 KiB, the entries) since the contents
                                    last changed, 0 if none (inode.c and dir.c skip it then) */
@@ -112,12 +114,14 @@ struct ofile {
 };
 #define MAP_NONE UINT32_MAX
 
+/* Page-aligned, so that a request touches one page of its client, not two. */
 struct fsd_client {
     uint64_t chan;              /* 0: slot free */
     uint8_t *buf;               /* the attached buffer (NULL before ATTACH) */
     uint64_t buflen;
     struct ofile files[FSD_MAX_FDS];
-};
+} __attribute__((aligned(4096)));
+_Static_assert(sizeof(struct fsd_client) == 4096, "a client is one page");
 
 extern bool fsd_mounted;
 /* Carry out one request (all but ATTACH); fills rep->value/cookie/stat, returns the status. */

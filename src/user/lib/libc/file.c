@@ -27,7 +27,7 @@ static struct {
     enum fd_kind kind;
     int32_t remote;      /* fsd's descriptor */
     uint32_t conn;       /* the connection it belongs to */
-} fds[FD_MAX] = {
+} fds[FD_MAX] FS_HOT_DATA = {
     [0] = { FD_CONSOLE, 0, 0 }, [1] = { FD_CONSOLE, 1, 0 }, [2] = { FD_CONSOLE, 2, 0 },
 };
 

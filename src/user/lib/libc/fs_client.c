@@ -11,9 +11,9 @@
 #include <viper/sys.h>
 #include <viper/types.h>
 
-static uint64_t chan;          /* 0: not connected */
-static uint8_t *buf;           /* the transfer buffer, mapped read-write */
-static uint32_t generation;    /* bumped at every new connection */
+static uint64_t chan FS_HOT_DATA;          /* 0: not connected */
+static uint8_t *buf FS_HOT_DATA;           /* the transfer buffer, mapped read-write */
+static uint32_t generation FS_HOT_DATA;    /* bumped at every new connection */
 static char cwd[FS_PATH_MAX];   /* "" until first use: then $PWD (set by the shell) or "/" */
 
 static void disconnect(void)
