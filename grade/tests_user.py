@@ -243,6 +243,12 @@ def t_user_channels(ctx):
     run_user(ctx, "channels")
 
 
+@test("user_chan_notify", 2)
+def t_user_chan_notify(ctx):
+    """chan_notify: news at another endpoint ends an interruptible chan_call, at once if it came first."""
+    run_user(ctx, "chan_notify")
+
+
 @test("user_wait_many", 2)
 def t_user_wait_many(ctx):
     """wait_many: 64 channels without spinning, signals, PROCESS_EXITED, deadlines, bad args."""

@@ -244,8 +244,8 @@ static void case_queue_full(void)
     UT_CHECK_EQ(viper_chan_call(a, &cq, &cr, VIPER_DEADLINE_INFINITE, VIPER_CHAN_NONBLOCK, NULL,
                                 NULL), VIPER_ERR_WOULD_BLOCK);
     UT_CHECK_EQ(got, 0xffffffffu);
-    UT_CHECK_EQ(viper_chan_call(a, &cq, &cr, VIPER_DEADLINE_POLL, VIPER_CHAN_NONBLOCK << 1, NULL,
-                                NULL), VIPER_ERR_INVALID);
+    UT_CHECK_EQ(viper_chan_call(a, &cq, &cr, VIPER_DEADLINE_POLL, VIPER_CHAN_INTERRUPTIBLE << 1,
+                                NULL, NULL), VIPER_ERR_INVALID);
     /* a blocking sender blocks ... */
     blk_chan = a;
     blk_state = 0;

@@ -1,9 +1,10 @@
 /*
  * fsd_fair.c - fsd serves a client in bursts, and that must not starve the
  * others (grade/tests_fsd.py, fsd_fair).  After answering a client, fsd
- * waits on that client's channel alone for its next request, for at most
- * a burst (src/user/fsd/fsd.c, serve).  Each case runs a helper process over
- * its own connection while this one makes calls and times each:
+ * waits on that client's channel alone for its next request, until another
+ * channel has news or a burst is over (src/user/fsd/fsd.c, serve).  Each
+ * case runs a helper process over its own connection while this one makes
+ * calls and times each:
  *   hammer: the helper reads 4 KiB in a loop for HELPER_NS; our calls are
  *           still answered within BOUND_NS (not after the helper's loop);
  *   idle:   the helper makes one call, then sleeps holding its connection;

@@ -24,5 +24,6 @@
 #define VIPER_ERR_BUSY          -13   /* the resource is in use */
 #define VIPER_ERR_IO            -14   /* a device reported an error */
 #define VIPER_ERR_OUT_OF_RANGE  -15   /* an offset or index lies outside the object */
+#define VIPER_ERR_INTERRUPTED   -16   /* a wait ended early: news on another channel (chan_notify) */
 
-#define VIPER_ERR_COUNT          16   /* number of codes, VIPER_OK included */
+#define VIPER_ERR_COUNT          17   /* number of codes, VIPER_OK included */

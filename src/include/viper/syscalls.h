@@ -292,12 +292,15 @@
  * one call; the receiver woken by the request runs next unless something of higher priority is
  * runnable. With VIPER_CHAN_NONBLOCK in flags the send does not wait for room in the peer's
  * queue: WOULD_BLOCK, and nothing is received (a server's reply-and-receive: a client that
- * never reads its replies cannot hold it up).
+ * never reads its replies cannot hold it up). With VIPER_CHAN_INTERRUPTIBLE the wait for the
+ * reply ends with INTERRUPTED (the request sent, nothing received) when another endpoint that
+ * notifies the caller (chan_notify) has news: since the caller's last such wait, or during this
+ * one.
  *   args:    uint64_t handle, const struct viper_msg *request, const struct viper_msg *reply, uint64_t deadline_ns, uint64_t flags
  *   results: uint64_t len, uint64_t nhandles
  *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
  *            VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK, VIPER_ERR_TIMED_OUT,
- *            VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
+ *            VIPER_ERR_INTERRUPTED, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT
  *   rights:  READ, WRITE
  */
 #define VIPER_SYS_CHAN_CALL        30
@@ -513,4 +516,16 @@
  */
 #define VIPER_SYS_POWER            50
 
-#define VIPER_SYS_COUNT 51 /* one past the highest number */
+/*
+ * chan_notify: From now on a message queued at this endpoint, or its peer closing, is news for
+ * the calling thread: it ends the thread's VIPER_CHAN_INTERRUPTIBLE chan_call waiting on
+ * another endpoint, or the next one. One thread per endpoint: the last caller's. A server
+ * waiting for one client's next request so hears of the others' without a deadline.
+ *   args:    uint64_t handle
+ *   results: -
+ *   errors:  VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED
+ *   rights:  READ
+ */
+#define VIPER_SYS_CHAN_NOTIFY      51
+
+#define VIPER_SYS_COUNT 52 /* one past the highest number */

@@ -111,6 +111,9 @@ struct viper_msg {
 };
 
 #define VIPER_CHAN_NONBLOCK      1u                    /* chan_send, chan_call: the send never waits */
+#define VIPER_CHAN_INTERRUPTIBLE 2u                    /* chan_call: news at another endpoint that
+                                                          notifies the caller (chan_notify) ends
+                                                          the wait for the reply: INTERRUPTED */
 #define VIPER_DEADLINE_POLL      0ull                  /* do not wait at all */
 #define VIPER_DEADLINE_INFINITE  0xffffffffffffffffull /* wait as long as it takes */
 

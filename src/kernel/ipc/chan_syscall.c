@@ -177,7 +177,7 @@ static HOT_INLINE int do_send(struct endpoint *ep, uint64_t umsg, bool nonblock)
     int err = msg_build(umsg, ep, &msg, values);
     if (err)
         return err;
-    err = chan_enqueue(ep, msg, nonblock);
+    err = chan_post(ep, msg, nonblock);
     if (err)
         msg_unbuild(msg, values);
     return err;
@@ -324,16 +324,32 @@ static HOT_INLINE void park(struct endpoint *ep, const struct viper_msg *m, uint
     arch_enter_user(ntf);
 }
 
+/*
+ * Whether an interruptible wait on ep ends before it starts: news at
+ * another endpoint that notifies self came since its last one.  The record
+ * is used up either way.
+ */
+static bool notified_elsewhere(struct thread *self, struct endpoint *ep)
+{
+    struct endpoint *n = self->notified;
+    self->notified = NULL;
+    return n && n != ep;
+}
+
 static HOT_INLINE int do_recv(struct endpoint *ep, uint64_t umsg, uint64_t deadline,
                               struct trap_frame *tf)
 {
     struct viper_msg m;
+    struct thread *self = sched_current();
     int err = copy_from_user(&m, umsg, sizeof m);
     if (err)
         return err;
-    if (!ep->queued && ep->peer && deadline != VIPER_DEADLINE_POLL && !sched_current()->dying)
+    if (!ep->queued && ep->peer && deadline != VIPER_DEADLINE_POLL && !self->dying) {
+        if (unlikely(self->park_interruptible) && notified_elsewhere(self, ep))
+            return VIPER_ERR_INTERRUPTED;
         park(ep, &m, deadline, tf);   /* the call's reference on ep goes with it; back if
                                          the deadline has passed (chan_dequeue says so) */
+    }
     return take_and_deliver(ep, deadline, &m, tf);
 }
 
@@ -356,6 +372,7 @@ int64_t sys_chan_recv(struct trap_frame *tf)
     int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ, &ep);
     if (err)
         return err;
+    sched_current()->park_interruptible = false;
     err = do_recv(ep, tf->x[1], tf->x[2], tf);
     obj_put(&ep->obj);
     return err;
@@ -464,14 +481,40 @@ static __attribute__((noinline)) int call_slow(struct endpoint *ep, struct trap_
 int64_t sys_chan_call(struct trap_frame *tf)
 {
     struct endpoint *ep;
-    if (tf->x[4] & ~(uint64_t)VIPER_CHAN_NONBLOCK)
+    uint64_t flags = tf->x[4];
+    if (flags & ~(uint64_t)(VIPER_CHAN_NONBLOCK | VIPER_CHAN_INTERRUPTIBLE))
         return VIPER_ERR_INVALID;
     int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ | VIPER_RIGHT_WRITE, &ep);
     if (err)
         return err;
-    err = call_fast(ep, tf);   /* returns only if not taken, or on a fault */
+    struct thread *self = sched_current();
+    self->park_interruptible = flags & VIPER_CHAN_INTERRUPTIBLE;
+    if (likely(!self->park_interruptible || !self->notified))   /* else do_recv looks at it */
+        err = call_fast(ep, tf);   /* returns only if not taken, or on a fault */
     if (!err)
         err = call_slow(ep, tf);
     obj_put(&ep->obj);
     return err;
+}
+
+/*
+ * chan_notify: news at h (a message queued, the peer gone) interrupts the
+ * caller's interruptible waits on other endpoints from now on (docs/ipc.md,
+ * "Notification").  One thread per endpoint: the last caller's.
+ */
+int64_t sys_chan_notify(struct trap_frame *tf)
+{
+    struct endpoint *ep;
+    int err = endpoint_get(tf->x[0], VIPER_RIGHT_READ, &ep);
+    if (err)
+        return err;
+    struct thread *self = sched_current();
+    if (ep->notify != self) {
+        obj_get(&self->obj);
+        if (ep->notify)
+            obj_put(&ep->notify->obj);
+        ep->notify = self;
+    }
+    obj_put(&ep->obj);
+    return VIPER_OK;
 }

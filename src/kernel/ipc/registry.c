@@ -95,7 +95,7 @@ int registry_connect(const char *name, struct endpoint **client)
     msg->len = (uint32_t)strlcpy((char *)msg->data, name, VIPER_MSG_MAX_BYTES);
     msg->nhandles = 1;
     msg->caps[0] = scap;
-    err = chan_enqueue(container_of(e->ep_cap->obj, struct endpoint, obj), msg, true);
+    err = chan_post(container_of(e->ep_cap->obj, struct endpoint, obj), msg, true);
     if (err) {
         chan_msg_free(msg);   /* the server end goes: the client end would see PEER_CLOSED */
         obj_put(&c->obj);

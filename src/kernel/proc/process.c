@@ -226,7 +226,7 @@ static void proc_mark_killed(struct process *p, int reason, int64_t code)
         struct thread *t = container_of(pos, struct thread, proc_node);
         t->dying = true;
         if (t != sched_current())
-            sched_interrupt(t);
+            sched_interrupt(t, VIPER_ERR_PEER_CLOSED);
     }
 }
 

@@ -10,19 +10,18 @@
  *
  * One thread, one wait_many over the registry's connection channel and every
  * client; a client with a request is then served in a burst (serve): its
- * next requests are awaited on its channel alone for a while, which spares
- * a client in a loop of calls the wait_many.  Each client's buffer is mapped
- * in a window of its own, and its claimed length is checked with mprotect,
- * as blkd does (docs/blkd.md).  Requests are served one at a time to
- * completion; each reply is sent without blocking, and a client that does
- * not read its replies is dropped.
+ * next requests are awaited on its channel alone, which spares a client in a
+ * loop of calls the wait_many, until another channel has news (chan_notify).
+ * Each client's buffer is mapped in a window of its own, and its claimed
+ * length is checked with mprotect, as blkd does (docs/blkd.md).  Requests
+ * are served one at a time to completion; each reply is sent without
+ * blocking, and a client that does not read its replies is dropped.
  */
 #include <stdio.h>
 #include <string.h>
 #include <viper/errors.h>
 #include <viper/handles.h>
 #include <viper/sys.h>
-#include <viper/time.h>
 
 #include "fsd.h"
 
@@ -33,7 +32,6 @@
 #define CLIENT_WIN_BASE 0x0000005000000000ull
 #define CLIENT_WIN (128ull << 20)       /* > the 64 MiB shm maximum: a gap after every buffer */
 #define BURST_MAX 32u                   /* requests of one client in a row (serve) */
-#define BURST_NS 1000000ull             /* and how long to wait for its next one */
 
 static struct fsd_client clients[MAX_CLIENTS];
 static uint64_t listen_chan;
@@ -110,9 +108,11 @@ FSD_HOT static void answer(struct fsd_client *c, const struct fs_request *req, u
  * waiting for that on its channel alone is much cheaper than going back to wait_many
  * over everyone and polling: each reply goes out with the wait for the next request in
  * one chan_call, whose send does not block (VIPER_CHAN_NONBLOCK), so a client that never
- * reads its replies is dropped instead of holding fsd up.  The burst ends after
- * BURST_MAX requests or when none came by its deadline, so the other clients wait for
- * at most that.
+ * reads its replies is dropped instead of holding fsd up.  The wait is interruptible:
+ * every client's channel and the connection channel notify fsd (chan_notify), so news
+ * on any of them ends it (INTERRUPTED) and fsd goes back to wait_many; an idle client
+ * holds nobody up, and no timer is needed.  The burst also ends after BURST_MAX
+ * requests, so a client whose requests are always waiting cannot keep the others out.
  */
 FSD_HOT static void serve(struct fsd_client *c)
 {
@@ -129,7 +129,6 @@ FSD_HOT static void serve(struct fsd_client *c)
     int64_t rc = viper_chan_recv(c->chan, &m, VIPER_DEADLINE_POLL, &len, &nh);
     if (rc == VIPER_ERR_WOULD_BLOCK)
         return;
-    uint64_t deadline = viper_now_ns() + BURST_NS;
     for (unsigned n = 1; rc == VIPER_OK; n++) {
         answer(c, &in.req, len, hs, nh, &rep);
         if (n == BURST_MAX) {
@@ -138,9 +137,10 @@ FSD_HOT static void serve(struct fsd_client *c)
                 return;
             break;
         }
-        rc = viper_chan_call(c->chan, &r, &m, deadline, VIPER_CHAN_NONBLOCK, &len, &nh);
-        if (rc == VIPER_ERR_TIMED_OUT)
-            return;   /* the reply went; no next request in time */
+        rc = viper_chan_call(c->chan, &r, &m, VIPER_DEADLINE_INFINITE,
+                             VIPER_CHAN_NONBLOCK | VIPER_CHAN_INTERRUPTIBLE, &len, &nh);
+        if (rc == VIPER_ERR_INTERRUPTED)
+            return;   /* the reply went; another channel has news */
     }
     client_drop(c);   /* the reply found no room (WOULD_BLOCK), or the client is gone */
 }
@@ -163,6 +163,7 @@ static void accept_all(void)
             if (c && i == 0) {
                 memset(c, 0, sizeof *c);
                 c->chan = hs[i];
+                viper_chan_notify(c->chan);   /* (it is ours: READ) */
             } else {
                 viper_handle_close(hs[i]);   /* full: the client sees PEER_CLOSED */
             }
@@ -259,6 +260,8 @@ int main(void)
     else
         printf("fsd: no filesystem: %s (%d); every request will fail with IO\n", why, rc);
     rc = (int)viper_chan_create(&ep, &listen_chan);
+    if (rc == VIPER_OK)
+        rc = (int)viper_chan_notify(listen_chan);   /* a new client ends a burst (serve) */
     if (rc == VIPER_OK)
         rc = (int)viper_registry_register(reg, FS_NAME, ep);
     if (rc != VIPER_OK) {

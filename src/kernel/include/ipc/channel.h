@@ -39,6 +39,7 @@ struct endpoint {
     struct thread *parked;
     struct vm_space *parked_vm;
     struct pt_ttbr parked_ttbr0;
+    struct thread *notify;       /* chan_notify's thread (a reference), or NULL */
 };
 
 /* Two connected endpoints, each with one reference (for the caller's caps). */
@@ -51,11 +52,24 @@ int chan_create_pair(struct endpoint **a, struct endpoint **b);
  */
 int chan_enqueue(struct endpoint *ep, struct chan_msg *msg, bool nonblock);
 
+/* Every send's way in: chan_enqueue, then the news for the receiving endpoint (chan_notify). */
+int chan_post(struct endpoint *ep, struct chan_msg *msg, bool nonblock);
+
 /* Take the next message for ep, waiting until deadline (VIPER_DEADLINE_*). */
 int chan_dequeue(struct endpoint *ep, uint64_t deadline, struct chan_msg **out);
 
 /* Put a message back at the head of ep's queue (it could not be delivered). */
 void chan_requeue(struct endpoint *ep, struct chan_msg *msg);
+
+/*
+ * Notification (chan_notify, docs/ipc.md): news at ep (a message queued, or
+ * its peer gone) ends its notify thread's interruptible wait on another
+ * endpoint with VIPER_ERR_INTERRUPTED, or, when that thread is not in one,
+ * is remembered in its `notified` for its next.  A server waiting for one
+ * client's next request so hears of the others' without a timer.
+ */
+#define CHAN_NOTIFIED_MANY ((struct endpoint *)1)
+void chan_notify_fire(struct endpoint *ep);
 
 /* A message from the slab (NULL when out of memory). */
 struct chan_msg *chan_msg_alloc(void);

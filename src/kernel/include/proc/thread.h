@@ -73,6 +73,10 @@ struct thread {
     struct endpoint *park_ep;     /* while parked in a receive: the endpoint (a reference) ... */
     struct viper_msg park_msg;    /* ... the receive descriptor ... */
     uint64_t park_deadline;       /* ... and its deadline (ipc/chan_syscall.c) */
+    bool park_interruptible;      /* its call's receive may end early (VIPER_CHAN_INTERRUPTIBLE) */
+    struct endpoint *notified;    /* an endpoint that notifies it had news since its last
+                                     interruptible wait (CHAN_NOTIFIED_MANY: more than one);
+                                     compared, never followed (ipc/channel.h) */
     bool fp_valid;                /* fp holds this thread's live FP state */
     struct fp_state fp;
 };

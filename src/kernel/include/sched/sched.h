@@ -110,8 +110,10 @@ void sched_set_priority(struct thread *t, uint8_t priority);
 /* Wake t if it is blocked (wait_many observers); IRQs masked. */
 void sched_wake(struct thread *t);
 
-/* Wake a blocked thread early with VIPER_ERR_PEER_CLOSED (its process is being killed). */
-void sched_interrupt(struct thread *t);
+/* Wake a blocked thread early with status: VIPER_ERR_PEER_CLOSED when its process is being
+ * killed, VIPER_ERR_INTERRUPTED for news on a channel that notifies it (ipc/channel.h).
+ * False if it was not blocked (already woken, say): nothing done. */
+bool sched_interrupt(struct thread *t, int status);
 
 /* Zombies whose kernel stack is freed after the next switch (switch.S). */
 extern struct list sched_dead;

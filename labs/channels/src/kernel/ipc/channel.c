@@ -11,6 +11,8 @@
 #include "ipc/channel.h"
 #include "kernel/lab.h"
 #include "mm/slab.h"
+#include "proc/thread.h"
+#include "sched/sched.h"
 #include "viper/errors.h"
 
 static struct slab_cache *msg_cache;
@@ -105,9 +107,29 @@ uint32_t chan_signals(struct object *o)
     return s;
 }
 
+void chan_notify_fire(struct endpoint *ep)
+{
+    struct thread *t = ep->notify;
+    if (t->park_ep == ep)
+        return;   /* waiting here: the news itself ends the wait */
+    if (t->park_ep && t->park_interruptible && sched_interrupt(t, VIPER_ERR_INTERRUPTED))
+        return;
+    /* not in such a wait, or woken from it already (by its own endpoint's news): its next */
+    t->notified = !t->notified || t->notified == ep ? ep : CHAN_NOTIFIED_MANY;
+}
+
+int chan_post(struct endpoint *ep, struct chan_msg *msg, bool nonblock)
+{
+    int err = chan_enqueue(ep, msg, nonblock);
+    if (!err && unlikely(ep->peer->notify))   /* (the peer is there: the message went to it) */
+        chan_notify_fire(ep->peer);
+    return err;
+}
+
 void chan_destroy(struct object *o)
 {
     struct endpoint *ep = container_of(o, struct endpoint, obj);
+    struct endpoint *survivor = ep->peer;   /* hears of this below, as a peer gone */
     while (ep->queued) {
         ep->queued--;
         chan_msg_free(container_of(list_pop_front(&ep->queue), struct chan_msg, node));
@@ -117,5 +139,9 @@ void chan_destroy(struct object *o)
         ep->peer->peer = NULL;
     LAB_NOT_IMPLEMENTED("channels", "peer_closed");
     /* LAB channels END */
+    if (survivor && survivor->notify)
+        chan_notify_fire(survivor);
+    if (ep->notify)
+        obj_put(&ep->notify->obj);
     kfree(ep);
 }

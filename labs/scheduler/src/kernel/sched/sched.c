@@ -429,12 +429,14 @@ void sched_wake(struct thread *t)
         wake(t, VIPER_OK);
 }
 
-void sched_interrupt(struct thread *t)
+bool sched_interrupt(struct thread *t, int status)
 {
     uint64_t flags = arch_irq_save();
-    if (t->state == THREAD_BLOCKED)
-        wake(t, VIPER_ERR_PEER_CLOSED);
+    bool blocked = t->state == THREAD_BLOCKED;
+    if (blocked)
+        wake(t, status);
     arch_irq_restore(flags);
+    return blocked;
 }
 
 _Noreturn void sched_idle_loop(void)

@@ -543,9 +543,12 @@ static inline int64_t viper_chan_recv(uint64_t handle, const struct viper_msg *m
  * receiver woken by the request runs next unless something of higher priority is runnable. With
  * VIPER_CHAN_NONBLOCK in flags the send does not wait for room in the peer's queue:
  * WOULD_BLOCK, and nothing is received (a server's reply-and-receive: a client that never reads
- * its replies cannot hold it up). Errors: VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED,
- * VIPER_ERR_INVALID, VIPER_ERR_FAULT, VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK,
- * VIPER_ERR_TIMED_OUT, VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
+ * its replies cannot hold it up). With VIPER_CHAN_INTERRUPTIBLE the wait for the reply ends
+ * with INTERRUPTED (the request sent, nothing received) when another endpoint that notifies the
+ * caller (chan_notify) has news: since the caller's last such wait, or during this one. Errors:
+ * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED, VIPER_ERR_INVALID, VIPER_ERR_FAULT,
+ * VIPER_ERR_PEER_CLOSED, VIPER_ERR_WOULD_BLOCK, VIPER_ERR_TIMED_OUT, VIPER_ERR_INTERRUPTED,
+ * VIPER_ERR_NO_MEMORY, VIPER_ERR_LIMIT.
  */
 static inline int64_t viper_chan_call(uint64_t handle, const struct viper_msg *request,
                                       const struct viper_msg *reply, uint64_t deadline_ns,
@@ -962,5 +965,23 @@ static inline int64_t viper_power(uint64_t root, uint64_t op)
     register uint64_t x2 __asm__("x2");
     register uint64_t x3 __asm__("x3");
     __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
+    return (int64_t)x0;
+}
+
+/*
+ * From now on a message queued at this endpoint, or its peer closing, is news for the calling
+ * thread: it ends the thread's VIPER_CHAN_INTERRUPTIBLE chan_call waiting on another endpoint,
+ * or the next one. One thread per endpoint: the last caller's. A server waiting for one
+ * client's next request so hears of the others' without a deadline. Errors:
+ * VIPER_ERR_BAD_HANDLE, VIPER_ERR_ACCESS_DENIED.
+ */
+static inline int64_t viper_chan_notify(uint64_t handle)
+{
+    register uint64_t x8 __asm__("x8") = VIPER_SYS_CHAN_NOTIFY;
+    register uint64_t x0 __asm__("x0") = (uint64_t)handle;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x2 __asm__("x2");
+    register uint64_t x3 __asm__("x3");
+    __asm__ volatile("svc #0" : "+r"(x0), "=r"(x1), "=r"(x2), "=r"(x3), "+r"(x8) : : "memory");
     return (int64_t)x0;
 }
