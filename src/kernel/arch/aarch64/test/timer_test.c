@@ -28,12 +28,24 @@ static void record_tick(void *arg)
     log->fired++;
 }
 
-/* Wait (sleeping in WFI) until *flag reaches n or limit_ns passes. */
+/*
+ * Wait (sleeping in WFI) until *flag reaches n or limit_ns passes.  Check and
+ * sleep with IRQs masked: the deadline's interrupt taken between a check and
+ * the WFI would leave us asleep for good, with nothing else to wake us (it
+ * did, now and then).  WFI still wakes on the pending interrupt.
+ */
 static void wait_for(volatile int *flag, int n, uint64_t limit_ns)
 {
     uint64_t end = timer_now_ns() + limit_ns;
-    while (*flag < n && timer_now_ns() < end)
-        cpu_wfi();
+    for (;;) {
+        uint64_t flags = arch_irq_save();
+        bool waiting = *flag < n && timer_now_ns() < end;
+        if (waiting)
+            cpu_wfi();
+        arch_irq_restore(flags);
+        if (!waiting)
+            return;
+    }
 }
 
 KTEST(timer, counter_advances)
