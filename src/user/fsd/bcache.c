@@ -36,6 +36,7 @@ static struct viperfs jfs;              /* the journal's view: writes go straigh
 static struct buf *bufs FSD_HOT_DATA;
 static unsigned nbufs FSD_HOT_DATA;
 static struct buf lru FSD_HOT_DATA;     /* sentinel: lru.next is the most recently used */
+static uint32_t lru_moves FSD_HOT_DATA; /* buffers put at the front so far (lru_front) */
 /* Hash chains by buffer number + 1 (0 ends a chain; struct buf's hnext links them): 16 bits,
  * so the buckets fit on the hot data page beside the rest. */
 static uint16_t hash[HASH_SIZE] FSD_HOT_DATA;
@@ -61,6 +62,7 @@ static void lru_unlink(struct buf *b)
 
 static void lru_front(struct buf *b)
 {
+    b->front_at = ++lru_moves;
     b->next = lru.next;
     b->prev = &lru;
     lru.next->prev = b;
@@ -229,7 +231,10 @@ FSD_HOT static struct buf *lookup(uint32_t blockno, bool read)
         b->hnext = hash[hslot(blockno)];
         hash[hslot(blockno)] = buf_id(b);
     }
-    if (lru.next != b) {   /* (already first: a loop over one block touches no neighbours) */
+    /* A hit that went to the front fewer than nbufs / 4 moves ago is still in the front
+     * quarter, far from eviction: it stays where it is, and its neighbours' headers (other
+     * pages, often) are left alone.  A loop over a few blocks relinks nothing. */
+    if (lru_moves - b->front_at >= nbufs / 4) {
         lru_unlink(b);
         lru_front(b);
     }

@@ -131,6 +131,7 @@ FSD_HOT static void serve(struct fsd_client *c)
         return;
     for (unsigned n = 1; rc == VIPER_OK; n++) {
         answer(c, &in.req, len, hs, nh, &rep);
+        r.len = fs_reply_len(in.req.op);
         if (n == BURST_MAX) {
             rc = viper_chan_send(c->chan, &r, VIPER_CHAN_NONBLOCK);
             if (rc == VIPER_OK)

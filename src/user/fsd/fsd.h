@@ -14,9 +14,12 @@
 #include <stdint.h>
 #include <viperfs/viperfs.h>
 
-/* The request path of a cached read, placed together (.text.hot, user.ld): fewer code pages
+/* The request path of a cached read, placed together (.text.hot, user.ld): one code page
  * to walk after each switch to fsd. */
 #define FSD_HOT __attribute__((hot))
+/* What a read needs when its descriptor's map does not answer (the inode and the block
+ * map), right after that page (.text.warm, user.ld) rather than inside it. */
+#define FSD_WARM __attribute__((section(".text.warm")))
 /* The variables that path reads and writes, on one data page (.data.hot, user.ld): under
  * QEMU each page touched after a switch costs a refill (docs/bench.md). */
 #define FSD_HOT_DATA __attribute__((section(".data.hot")))
@@ -42,6 +45,7 @@ struct buf {
     uint32_t checked_magic;     /* indirect or directory block: the magic it passed its whole
                                    check for (a CRC of 4 KiB, the entries) since the contents
                                    last changed, 0 if none (inode.c and dir.c skip it then) */
+    uint32_t front_at;          /* lru_moves when it last went to the LRU list's front */
     struct buf *prev, *next;    /* LRU list, most recent first */
     union viperfs_block *data;
 };

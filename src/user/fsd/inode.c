@@ -32,7 +32,7 @@ uint64_t fsd_now(void)
  * the whole block first); checked the same way, but only once while the block stays
  * unchanged in the cache: the check (a CRC of 256 bytes) cost more than all the rest of
  * a cached 4 KiB read. */
-FSD_HOT int inode_get(uint32_t ino, struct viperfs_inode *out)
+FSD_WARM int inode_get(uint32_t ino, struct viperfs_inode *out)
 {
     uint32_t blockno, index;
     if (viperfs_inode_locate(&fs.sb, ino, &blockno, &index) != VIPER_OK)
@@ -198,7 +198,7 @@ static int slot_fill(uint32_t ino, struct viperfs_inode *in, uint32_t *slot, boo
  * 4 KiB, far more than the rest of a cached read) is made once while the block stays
  * unchanged in the cache; the owner tag every time.
  */
-FSD_HOT static int indirect_get(uint32_t ino, uint32_t blk, struct buf **out)
+FSD_WARM static int indirect_get(uint32_t ino, uint32_t blk, struct buf **out)
 {
     if (!viperfs_data_block_ok(&fs.sb, blk))
         return VIPER_ERR_BAD_FORMAT;
@@ -217,7 +217,7 @@ FSD_HOT static int indirect_get(uint32_t ino, uint32_t blk, struct buf **out)
 }
 
 /* inode_bmap and inode_bmap_alloc: in is written only with alloc. */
-FSD_HOT static int bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc,
+FSD_WARM static int bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, bool alloc,
                         uint32_t *out, bool *fresh)
 {
     uint32_t *slot;
@@ -277,7 +277,7 @@ FSD_HOT static int bmap(uint32_t ino, struct viperfs_inode *in, uint64_t fb, boo
     return VIPER_OK;
 }
 
-FSD_HOT int inode_bmap(uint32_t ino, const struct viperfs_inode *in, uint64_t fb, uint32_t *out)
+FSD_WARM int inode_bmap(uint32_t ino, const struct viperfs_inode *in, uint64_t fb, uint32_t *out)
 {
     bool fresh;
     return bmap(ino, (struct viperfs_inode *)in, fb, false, out, &fresh);

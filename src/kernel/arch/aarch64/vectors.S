@@ -73,6 +73,14 @@
 
 /* x29, SP, ELR, SPSR, ESR and FAR.  Leaves x0 = ESR. */
 .macro SAVE_SPECIAL from_el0
+    SAVE_SP_ELR_SPSR \from_el0
+    mrs     x0, esr_el1
+    mrs     x1, far_el1
+    stp     x0, x1, [sp, #TF_ESR]
+.endm
+
+/* x29, SP, ELR and SPSR. */
+.macro SAVE_SP_ELR_SPSR from_el0
     str     x29, [sp, #TF_X29]
     .if \from_el0
     mrs     x0, sp_el0
@@ -83,9 +91,6 @@
     mrs     x0, elr_el1
     mrs     x1, spsr_el1
     stp     x0, x1, [sp, #TF_ELR]
-    mrs     x0, esr_el1
-    mrs     x1, far_el1
-    stp     x0, x1, [sp, #TF_ESR]
 .endm
 
 /* Undo SAVE_PARTIAL, pop the frame and return to EL0 (x0 and x1 are the caller's to set). */
@@ -181,7 +186,9 @@
  * el0_sync's first part, in its vector slot (32 instructions): system
  * calls, faults and FP traps from user space are sorted before the first
  * branch, so the common ones cost QEMU one translation block fewer than a
- * slot holding only a branch (docs/bench.md).  x0 and x1 go to the frame.
+ * slot holding only a branch (docs/bench.md).  x0, x1 and ESR go to the
+ * frame: ESR is read once per exception (under QEMU each read of ESR,
+ * FAR or SP_EL0 is a call out of translated code to check the access).
  */
 .macro EL0_SYNC_SLOT
     .balign 128
@@ -191,6 +198,7 @@ el0_sync:
     sub     sp, sp, #TF_SIZE
     stp     x0, x1, [sp, #16 * 0]
     mrs     x1, esr_el1
+    str     x1, [sp, #TF_ESR]
     lsr     x1, x1, #26                     /* x1 = the exception class */
     movz    x0, #(SYSCALL_LEAN_MASK & 0xffff)
     movk    x0, #(SYSCALL_LEAN_MASK >> 16), lsl #16
@@ -294,9 +302,9 @@ el0_lean_call:                      /* from the vector slot: a lean number */
  * frame is completed for trap_sync, which reports and kills: x19-x29 are
  * still the user's (callee-saved in C), ELR/SPSR/ESR/FAR unchanged.
  */
-el0_dabt:                           /* x0, x1 are in the frame */
+el0_dabt:                           /* x0, x1 and ESR are in the frame */
     SAVE_PARTIAL
-    mrs     x0, esr_el1
+    ldr     x0, [sp, #TF_ESR]
     mrs     x1, far_el1
     bl      trap_user_abort_lean    /* (esr, far) -> 0: resolved, retry the access */
     cbnz    w0, 1f
@@ -343,13 +351,15 @@ el0_gettid:
  * the sign for the way out to load every register from it.  20 memory
  * accesses fewer per call.
  */
-el0_sync_full:                      /* x0 and x1 are in the frame already */
+el0_sync_full:                      /* x0, x1 and ESR are in the frame already */
     SAVE_PARTIAL
-    SAVE_SPECIAL 1                  /* leaves x0 = ESR */
+    SAVE_SP_ELR_SPSR 1
+    ldr     x0, [sp, #TF_ESR]
     mov     x29, xzr                /* a kernel backtrace stops here */
     lsr     x1, x0, #26
     cmp     x1, #EC_SVC64
-    b.ne    el0_trap_callee         /* a fault or an FP trap */
+    b.ne    el0_trap_far            /* a fault or an FP trap */
+    str     xzr, [sp, #TF_FAR]      /* a system call has no fault address */
     movz    x9, #(SYSCALL_CALLEE_MASK & 0xffff)
     movk    x9, #(SYSCALL_CALLEE_MASK >> 16), lsl #16
     lsr     x9, x9, x8              /* bit 0: x8's bit (x8 taken mod 64: a stray save is harmless) */
@@ -383,7 +393,9 @@ el0_ret_special:
 el0_call_callee:
     SAVE_CALLEE
     b       el0_call
-el0_trap_callee:
+el0_trap_far:
+    mrs     x1, far_el1
+    str     x1, [sp, #TF_FAR]
     SAVE_CALLEE
     mov     x0, sp
 el0_trap:                           /* x0 = sp = a full frame */

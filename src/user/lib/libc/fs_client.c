@@ -106,7 +106,7 @@ FS_HOT int fs_call(struct fs_request *rq, const char *path, const char *path2,
         if (rc == VIPER_OK) {
             if (conn)
                 *conn = generation;
-            return len >= 16 ? rp->status : VIPER_ERR_IO;
+            return len >= fs_reply_len(rq->op) ? rp->status : VIPER_ERR_IO;
         }
         if (rc != VIPER_ERR_PEER_CLOSED)
             return (int)rc;
