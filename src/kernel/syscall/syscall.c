@@ -53,7 +53,7 @@ const syscall_fn syscall_table[VIPER_SYS_COUNT + 1] ENTRY_RODATA = {
  * listed here runs lean only if SYSCALL_LEAN_MASK (syscall/lean.h) has its
  * bit too; either alone just sends it down the full path.
  */
-const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] HOT_RODATA = {
+const syscall_fn syscall_lean_table[SYSCALL_LEAN_COUNT] ENTRY_RODATA = {
     [VIPER_SYS_CLOCK_GET] = sys_clock_get,
 };
 

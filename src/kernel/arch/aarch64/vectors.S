@@ -223,124 +223,52 @@ el0_sync:
     b       \target
 .endm
 
+/*
+ * An unused vector's slot that also holds a piece of the el0 paths: the
+ * vector's branch first, then the piece (SLOT_PIECE_END checks it fits the
+ * 128 bytes).  Twelve vectors are never taken; their slots give the way in
+ * and out of a system call room on the vectors' page, with the IPC path in
+ * C beside them (kernel.ld, docs/bench.md).
+ */
+.macro SLOT_PIECE target
+    .balign 128
+9999:
+    b       \target
+    .cfi_startproc
+    .cfi_undefined x30              /* for debuggers: the outermost kernel frame */
+.endm
+
+.macro SLOT_PIECE_END
+    .cfi_endproc
+    .if . - 9999b > 128
+    .error "a piece outgrew its vector slot"
+    .endif
+.endm
+
+/*
+ * el0_sync: exceptions from user space; EL0_SYNC_SLOT sorts them and the
+ * rest is in the slots around it and in .text.el0_entry, all on the
+ * vectors' page.  getpid and gettid are answered right here
+ * (syscall/lean.h): the floor's "svc, compare, eret" plus a stored pair and
+ * a few loads.  A system call listed in syscall_lean_table (syscall.c)
+ * runs on a partial frame: only x0-x18 and x30, the registers a C call may
+ * clobber, are saved, and it returns straight to EL0.  That is safe
+ * because a lean call neither blocks, switches, wakes a thread nor touches
+ * user memory: ELR, SPSR and SP_EL0 cannot change under it, there is
+ * nothing to reschedule, and a kill of this process can only have been
+ * decided while it was off the CPU, which it left and came back to through
+ * the full path.  Data aborts have a lean path of their own (el0_dabt, on
+ * the page before).  Everything else (other calls, other faults, FP traps)
+ * takes the full frame: el0_sync_full.
+ * Cost: 30 instructions and one indirect call more than the floor; the
+ * frame's top page is the only stack touched.
+ */
     .text
     .balign 2048
     .globl exception_vectors
 exception_vectors:
-    VENTRY  el1t_sync               /* current EL, SP_EL0: never used */
-    VENTRY  el1t_irq
-    VENTRY  el1t_fiq
-    VENTRY  el1t_serror
-    VENTRY  el1h_sync               /* current EL, SP_EL1: the kernel */
-    VENTRY  el1h_irq
-    VENTRY  el1h_fiq
-    VENTRY  el1h_serror
-    EL0_SYNC_SLOT                   /* lower EL, AArch64: user space, in the slot itself */
-    VENTRY  el0_irq
-    VENTRY  el0_fiq
-    VENTRY  el0_serror
-    VENTRY  el0_32_sync             /* lower EL, AArch32: not supported */
-    VENTRY  el0_32_irq
-    VENTRY  el0_32_fiq
-    VENTRY  el0_32_serror
-
+    SLOT_PIECE el1t_sync            /* current EL, SP_EL0: never used */
 /*
- * The kernel's own exceptions and interrupts, IRQs from user space and a
- * new thread's way out: warm, not on the system-call, switch and IPC
- * paths, so placed after them (kernel.ld) to leave pages 0 and 1 to those.
- */
-    .pushsection .text.vectors_warm, "ax"
-    HANDLER el1h_sync, 0, trap_sync
-    HANDLER el1h_irq, 0, trap_irq
-    .popsection
-
-/*
- * el0_sync: exceptions from user space; EL0_SYNC_SLOT (in the vector
- * table) sorts them and the rest is here.  getpid and gettid are answered
- * right here (syscall/lean.h): the floor's "svc, compare, eret" plus a
- * stored pair and a few loads.  A system call listed in
- * syscall_lean_table (syscall.c) runs on a partial frame: only x0-x18 and
- * x30, the registers a C call may clobber, are saved, and it returns
- * straight to EL0.  That is safe because a lean call neither blocks,
- * switches, wakes a thread nor touches user memory: ELR, SPSR and SP_EL0
- * cannot change under it, there is nothing to reschedule, and a kill of
- * this process can only have been decided while it was off the CPU, which
- * it left and came back to through the full path.  Data aborts have a lean
- * path of their own (el0_dabt).  Everything else (other calls, other
- * faults, FP traps) takes the full frame: el0_sync_full.
- * Cost: 30 instructions and one indirect call more than the floor; the
- * frame's top page is the only stack touched.
- *
- * All of it, down to el0_trap, sits in front of the vector table on the
- * same page (kernel.ld, .text.el0_entry): under QEMU a branch to another
- * page costs a jump-cache lookup, one within the page is chained.
- */
-    .pushsection .text.el0_entry, "ax"
-el0_lean_call:                      /* from the vector slot: a lean number */
-    .cfi_startproc
-    .cfi_undefined x30
-    cmp     x8, #VIPER_SYS_GETPID
-    b.eq    el0_getpid
-    cmp     x8, #VIPER_SYS_GETTID
-    b.eq    el0_gettid
-    adrp    x0, syscall_lean_table
-    add     x0, x0, :lo12:syscall_lean_table
-    ldr     x1, [x0, x8, lsl #3]
-    cbz     x1, el0_sync_full
-    SAVE_PARTIAL
-    mov     x0, sp
-    blr     x1                      /* x0 = status; results in the frame's x1-x3 */
-    ldr     x1, [sp, #8]
-    RESTORE_PARTIAL_ERET
-
-/*
- * el0_dabt: a data abort from EL0, on the lean call's partial frame
- * (x0-x18, x30).  trap_user_abort_lean (trap.c) resolves demand-zero, COW,
- * shared-memory and device faults with vm_fault, which never blocks,
- * switches or wakes anything: the same argument as for the lean calls.
- * When it cannot (a bad access, out of memory) it returns nonzero and the
- * frame is completed for trap_sync, which reports and kills: x19-x29 are
- * still the user's (callee-saved in C), ELR/SPSR/ESR/FAR unchanged.
- */
-el0_dabt:                           /* x0, x1 and ESR are in the frame */
-    SAVE_PARTIAL
-    ldr     x0, [sp, #TF_ESR]
-    mrs     x1, far_el1
-    bl      trap_user_abort_lean    /* (esr, far) -> 0: resolved, retry the access */
-    cbnz    w0, 1f
-    ldp     x0, x1, [sp, #16 * 0]
-    RESTORE_PARTIAL_ERET
-1:  SAVE_REST 1
-    mov     x29, xzr                /* a kernel backtrace stops here */
-    mov     x0, sp
-    b       el0_trap
-
-/* getpid and gettid: x0-x2 are results, x3-x30 untouched; nothing to restore. */
-el0_getpid:
-    adrp    x0, current
-    ldr     x0, [x0, :lo12:current]
-    ldr     x0, [x0, #LEAN_THREAD_PROC]
-    ldr     x1, [x0, #LEAN_PROC_PID]
-    ldr     x2, [x0, #LEAN_PROC_PARENT]
-    cbz     x2, 1f                  /* init has no parent: 0 */
-    ldr     x2, [x2, #LEAN_PROC_PID]
-1:  mov     x0, #0                  /* VIPER_OK */
-    add     sp, sp, #TF_SIZE
-    eret
-el0_gettid:
-    adrp    x0, current
-    ldr     x0, [x0, :lo12:current]
-    ldr     x1, [x0, #LEAN_THREAD_TID]
-    mov     x0, #0
-    add     sp, sp, #TF_SIZE
-    eret
-/*
- * Every other system call: the handler called from here (syscall_table,
- * syscall.c), and proc_return_to_user only when there is something for it
- * to do (a reschedule, or this thread dying).  Unknown call numbers get
- * syscall_table's last entry; faults and FP traps go to trap_sync on the
- * full frame.
- *
  * A call's frame leaves out x19-x28: C preserves them, so they are the
  * user's again when the handler returns, through any switch in between
  * (arch_switch saves them).  The calls in SYSCALL_CALLEE_MASK need them in
@@ -364,8 +292,148 @@ el0_sync_full:                      /* x0, x1 and ESR are in the frame already *
     movk    x9, #(SYSCALL_CALLEE_MASK >> 16), lsl #16
     lsr     x9, x9, x8              /* bit 0: x8's bit (x8 taken mod 64: a stray save is harmless) */
     tbnz    x9, #0, el0_call_callee
-el0_call:
+    b       el0_call
+    SLOT_PIECE_END
+
+    SLOT_PIECE el1t_irq
+el0_ret_special:                    /* sp = a frame whose x19-x28 are in their registers */
+    RESTORE_SPECIAL 1
+    RESTORE_X29_ERET
+    SLOT_PIECE_END
+
+    SLOT_PIECE el1t_fiq
+el0_lean_call:                      /* from the vector slot: a lean number */
+    cmp     x8, #VIPER_SYS_GETPID
+    b.eq    el0_getpid
+    cmp     x8, #VIPER_SYS_GETTID
+    b.eq    el0_gettid
+    adrp    x0, syscall_lean_table
+    add     x0, x0, :lo12:syscall_lean_table
+    ldr     x1, [x0, x8, lsl #3]
+    cbz     x1, el0_sync_full
+    SAVE_PARTIAL
     mov     x0, sp
+    blr     x1                      /* x0 = status; results in the frame's x1-x3 */
+    ldr     x1, [sp, #8]
+    b       el0_lean_ret
+    SLOT_PIECE_END
+
+    SLOT_PIECE el1t_serror
+el0_lean_ret:
+    RESTORE_PARTIAL_ERET
+/* getpid: x0-x2 are results, x3-x30 untouched; nothing to restore. */
+el0_getpid:
+    adrp    x0, current
+    ldr     x0, [x0, :lo12:current]
+    ldr     x0, [x0, #LEAN_THREAD_PROC]
+    ldr     x1, [x0, #LEAN_PROC_PID]
+    ldr     x2, [x0, #LEAN_PROC_PARENT]
+    cbz     x2, 1f                  /* init has no parent: 0 */
+    ldr     x2, [x2, #LEAN_PROC_PID]
+1:  mov     x0, #0                  /* VIPER_OK */
+    add     sp, sp, #TF_SIZE
+    eret
+    SLOT_PIECE_END
+
+    VENTRY  el1h_sync               /* current EL, SP_EL1: the kernel */
+    VENTRY  el1h_irq
+
+    SLOT_PIECE el1h_fiq
+el0_gettid:                         /* like getpid */
+    adrp    x0, current
+    ldr     x0, [x0, :lo12:current]
+    ldr     x1, [x0, #LEAN_THREAD_TID]
+    mov     x0, #0
+    add     sp, sp, #TF_SIZE
+    eret
+/*
+ * The way out of a parked receive (ipc/chan_syscall.c) that the sender did
+ * not finish: ret_from_park is a parked thread's arch_switch lr, sp its
+ * frame and nothing else on the stack; it finishes the receive in C.
+ */
+    .globl ret_from_park
+ret_from_park:
+    mov     x0, sp
+    bl      chan_park_resume        /* x0 = the status */
+    str     xzr, [sp, #TF_ESR]
+    b       el0_call_done
+el0_trap_far:                       /* a fault or an FP trap, from el0_sync_full */
+    mrs     x1, far_el1
+    str     x1, [sp, #TF_FAR]
+    SAVE_CALLEE
+    mov     x0, sp
+el0_trap:                           /* x0 = sp = a full frame */
+    bl      trap_sync
+    b       el0_ret_full
+    SLOT_PIECE_END
+
+    VENTRY  el1h_serror
+    EL0_SYNC_SLOT                   /* lower EL, AArch64: user space, in the slot itself */
+    VENTRY  el0_irq
+    VENTRY  el0_fiq
+    VENTRY  el0_serror
+    VENTRY  el0_32_sync             /* lower EL, AArch32: not supported */
+    VENTRY  el0_32_irq
+    VENTRY  el0_32_fiq
+    VENTRY  el0_32_serror
+
+/*
+ * The kernel's own exceptions and interrupts, IRQs from user space and a
+ * new thread's way out: warm, not on the system-call, switch and IPC
+ * paths, so placed after them (kernel.ld) to leave pages 0 and 1 to those.
+ */
+    .pushsection .text.vectors_warm, "ax"
+    HANDLER el1h_sync, 0, trap_sync
+    HANDLER el1h_irq, 0, trap_irq
+    .popsection
+
+/*
+ * el0_dabt: a data abort from EL0, on the lean call's partial frame
+ * (x0-x18, x30).  trap_user_abort_lean (trap.c) resolves demand-zero, COW,
+ * shared-memory and device faults with vm_fault, which never blocks,
+ * switches or wakes anything: the same argument as for the lean calls.
+ * When it cannot (a bad access, out of memory) it returns nonzero and the
+ * frame is completed for trap_sync, which reports and kills: x19-x29 are
+ * still the user's (callee-saved in C), ELR/SPSR/ESR/FAR unchanged.
+ * On the page before the vectors' (kernel.ld): its callees are on a page
+ * of their own anyway.
+ */
+    .pushsection .text.el0_dabt, "ax"
+el0_dabt:                           /* x0, x1 and ESR are in the frame */
+    .cfi_startproc
+    .cfi_undefined x30
+    SAVE_PARTIAL
+    ldr     x0, [sp, #TF_ESR]
+    mrs     x1, far_el1
+    bl      trap_user_abort_lean    /* (esr, far) -> 0: resolved, retry the access */
+    cbnz    w0, 1f
+    ldp     x0, x1, [sp, #16 * 0]
+    RESTORE_PARTIAL_ERET
+1:  SAVE_REST 1
+    mov     x29, xzr                /* a kernel backtrace stops here */
+    mov     x0, sp
+    b       el0_trap
+    .cfi_endproc
+    .popsection
+
+/*
+ * Every other system call: the handler called from here (syscall_table,
+ * syscall.c; chan_call directly: the table is on another page), and
+ * proc_return_to_user only when there is something for it to do (a
+ * reschedule, or this thread dying).  Unknown call numbers get
+ * syscall_table's last entry; faults and FP traps go to trap_sync on the
+ * full frame.  In front of the vector table, on its page (kernel.ld,
+ * .text.el0_entry), with chan_call's C path: under QEMU a branch to
+ * another page costs a jump-cache lookup, one within the page is chained,
+ * and after an address-space switch each page costs a TLB refill.
+ */
+    .pushsection .text.el0_entry, "ax"
+el0_call:
+    .cfi_startproc
+    .cfi_undefined x30
+    mov     x0, sp
+    cmp     x8, #VIPER_SYS_CHAN_CALL
+    b.eq    el0_chan_call
     mov     x9, #VIPER_SYS_COUNT
     cmp     x8, x9
     csel    x9, x8, x9, lo          /* past the last call: the table's last entry */
@@ -387,33 +455,14 @@ el0_call_done:                      /* x0 = the status */
     cbnz    x0, el0_ret_special     /* zero after exec: a new frame */
 el0_ret_full:
     RESTORE_CALLEE
-el0_ret_special:
-    RESTORE_SPECIAL 1
-    RESTORE_X29_ERET
+    b       el0_ret_special
 el0_call_callee:
     SAVE_CALLEE
     b       el0_call
-el0_trap_far:
-    mrs     x1, far_el1
-    str     x1, [sp, #TF_FAR]
-    SAVE_CALLEE
-    mov     x0, sp
-el0_trap:                           /* x0 = sp = a full frame */
-    bl      trap_sync
-    b       el0_ret_full
-
-/*
- * The ways out of a parked receive (ipc/chan_syscall.c): a full frame,
- * nothing else on the stack.  ret_from_park is a parked thread's
- * arch_switch lr: it finishes the receive in C.  arch_enter_user(tf) is
- * for a thread whose call the sender finished: leave through tf.
- */
-    .globl ret_from_park
-ret_from_park:                      /* sp = the frame */
-    mov     x0, sp
-    bl      chan_park_resume        /* x0 = the status */
-    str     xzr, [sp, #TF_ESR]
+el0_chan_call:
+    bl      sys_chan_call
     b       el0_call_done
+/* A thread whose call another thread finished (chan_call's fast path): leave through tf. */
     .globl arch_enter_user
 arch_enter_user:                    /* x0 = the frame, its x0 set */
     mov     sp, x0
@@ -422,8 +471,6 @@ arch_enter_user:                    /* x0 = the frame, its x0 set */
     ldr     x0, [sp]
     b       el0_call_done
     .cfi_endproc
-    .globl el0_entry_end
-el0_entry_end:                      /* tools/check-hot-layout: on the vectors' page */
     .popsection
 
     .pushsection .text.vectors_warm, "ax"

@@ -11,8 +11,9 @@
  */
 #pragma once
 
+/* A table chan_call's round trip reads (slice_ns): on its page, the vectors'. */
 #define HOT_RODATA __attribute__((section(".text.hot_rodata")))
-/* A table every system call or switch reads (vectors.S, schedule): on the vectors' page. */
+/* A table every other system call or switch reads (syscall_table): on the switch's page. */
 #define ENTRY_RODATA __attribute__((section(".text.entry_rodata")))
 
 /*

@@ -24,7 +24,7 @@
 #include "syscall/syscall.h"
 #include "viper/errors.h"
 
-static const uint64_t slice_ns[SCHED_LEVELS] ENTRY_RODATA = {
+static const uint64_t slice_ns[SCHED_LEVELS] HOT_RODATA = {
     20000000, 16000000, 12000000, 10000000, 8000000, 6000000, 4000000, 2000000,
 };
 
