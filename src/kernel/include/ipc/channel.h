@@ -40,6 +40,7 @@ struct endpoint {
     struct vm_space *parked_vm;
     struct pt_ttbr parked_ttbr0;
     struct thread *notify;       /* chan_notify's thread (a reference), or NULL */
+    uint8_t side;                /* which of its pair's two (channel.c) */
 };
 
 /* Two connected endpoints, each with one reference (for the caller's caps). */

@@ -10,6 +10,7 @@
  */
 #include "ipc/channel.h"
 #include "kernel/lab.h"
+#include "lib/string.h"
 #include "mm/slab.h"
 #include "proc/thread.h"
 #include "sched/sched.h"
@@ -40,9 +41,26 @@ void chan_msg_free_slow(struct chan_msg *msg)
         slab_free(msg_cache, msg);
 }
 
-static void endpoint_init(struct endpoint *ep)
+/*
+ * A channel's two endpoints are one allocation, freed when the second one
+ * goes: chan_call's fast path touches both, and a pair never straddles a
+ * page (its cache aligns it to PAIR_ALIGN; under QEMU each page touched
+ * after an address-space switch costs a TLB refill: docs/bench.md).
+ */
+struct endpoint_pair {
+    struct endpoint end[2];
+    unsigned live;               /* endpoints not destroyed yet */
+};
+
+#define PAIR_ALIGN 1024u
+_Static_assert(sizeof(struct endpoint_pair) <= PAIR_ALIGN, "a pair fits its alignment: one page");
+
+static struct slab_cache *pair_cache;
+
+static void endpoint_init(struct endpoint *ep, uint8_t side)
 {
     obj_init(&ep->obj, OBJ_CHANNEL);
+    ep->side = side;
     ep->inline_msg.home = ep;
     list_init(&ep->queue);
     wq_init(&ep->readers);
@@ -51,14 +69,16 @@ static void endpoint_init(struct endpoint *ep)
 
 int chan_create_pair(struct endpoint **a, struct endpoint **b)
 {
-    struct endpoint *x = kzalloc(sizeof *x), *y = kzalloc(sizeof *y);
-    if (!x || !y) {
-        kfree(x);
-        kfree(y);
+    if (!pair_cache)
+        pair_cache = slab_cache_create("chan_pair", sizeof(struct endpoint_pair), PAIR_ALIGN);
+    struct endpoint_pair *pair = pair_cache ? slab_alloc(pair_cache) : NULL;
+    if (!pair)
         return VIPER_ERR_NO_MEMORY;
-    }
-    endpoint_init(x);
-    endpoint_init(y);
+    memset(pair, 0, sizeof *pair);
+    struct endpoint *x = &pair->end[0], *y = &pair->end[1];
+    endpoint_init(x, 0);
+    endpoint_init(y, 1);
+    pair->live = 2;
     x->peer = y;
     y->peer = x;
     *a = x;
@@ -143,5 +163,7 @@ void chan_destroy(struct object *o)
         chan_notify_fire(survivor);
     if (ep->notify)
         obj_put(&ep->notify->obj);
-    kfree(ep);
+    struct endpoint_pair *pair = container_of(ep - ep->side, struct endpoint_pair, end[0]);
+    if (--pair->live == 0)
+        slab_free(pair_cache, pair);
 }
