@@ -257,11 +257,6 @@ struct buf *bget_new(uint32_t blockno)
     return b;
 }
 
-FSD_HOT void bput(struct buf *b)
-{
-    b->pins--;
-}
-
 void bmeta(struct buf *b)
 {
     b->dirty = true;

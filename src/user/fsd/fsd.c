@@ -91,7 +91,13 @@ static int attach(struct fsd_client *c, viper_handle_t h, uint64_t *size)
 FSD_HOT static void answer(struct fsd_client *c, const struct fs_request *req, uint64_t len,
                            const viper_handle_t *hs, uint64_t nh, struct fs_reply *rep)
 {
-    memset(rep, 0, sizeof *rep);
+    /* Only what goes back is cleared: the head, and the union for the ops that send it
+     * (stores, not a call to memset, on a read). */
+    rep->status = 0;
+    rep->reserved = 0;
+    rep->value = 0;
+    if (fs_reply_len(req->op) > FS_REPLY_HEAD)
+        memset(&rep->stat, 0, sizeof *rep - FS_REPLY_HEAD);
     if (len != sizeof *req || nh != (req->op == FS_ATTACH ? 1u : 0u))
         rep->status = VIPER_ERR_INVALID;
     else if (req->op == FS_ATTACH)
